@@ -1,0 +1,70 @@
+//! DC optimal power flow and economic dispatch on HiGHS, MATPOWER's DC OPF formulation.
+//!
+//! # Formulation
+//!
+//! Variables, per-unit on `baseMVA`: the angle `θ_i` of every bus of an energised island
+//! (every type-3 bus fixed at the case's angle, as MATPOWER; an island without one has the
+//! reference [`crate::topology::Topology`] chose fixed instead) and the output `Pg_g` of every
+//! connected generator. With `Bbus`, `Bf`, `Pbusinj`, `Pfinj` from [`crate::ybus::DcMatrices`]
+//! (MATPOWER's `makeBdc`) and `Cg` the generator–bus incidence:
+//!
+//! ```text
+//! minimise    Σ_g cost_g(baseMVA · Pg_g)                                   ($/h)
+//! subject to  Bbus θ + Pbusinj + Pd + Gs = Cg Pg                           (λ, nodal balance)
+//!             −rateA_k/baseMVA ≤ (Bf θ + Pfinj)_k ≤ rateA_k/baseMVA        (μ_k, 0 < rateA < 1e10)
+//!             angmin_k ≤ θ_f − θ_t ≤ angmax_k                              (MATPOWER's rule below)
+//!             Pmin_g ≤ Pg_g ≤ Pmax_g
+//! ```
+//!
+//! - Polynomial costs `c2 P² + c1 P + c0` (P in MW) give a convex QP (`Q = 2 c2 baseMVA²` on
+//!   the diagonal); a polynomial of degree above 2 is refused at setup, as MATPOWER's DC OPF
+//!   refuses it (only non-zero coefficients count: `0 P³ + …` is quadratic). The constant terms
+//!   `c0` of every connected generator are included in the objective, as in MATPOWER's `f`.
+//! - Piecewise-linear costs use MATPOWER's constrained cost variable: one variable `y_g` per
+//!   generator, `y_g ≥ m_j (baseMVA·Pg_g − x_j) + c_j` for each segment `j`, and `y_g` in the
+//!   objective. (A non-convex curve is thereby replaced by the maximum of its segment lines.)
+//! - Angle-difference limits follow MATPOWER's `makeAang`: branch `k` is limited when
+//!   `ANGMIN ≠ 0 and ANGMIN > −360°` or `ANGMAX ≠ 0 and ANGMAX < 360°`; a side equal to 0 is
+//!   unlimited.
+//! - Prices: `LMP_i = ∂f/∂Pd_i`, in $/MWh, i.e. the balance dual divided by `baseMVA`
+//!   (MATPOWER's `LAM_P`); the rating shadow price `μ_k` likewise ($/MWh per MW), signed by the
+//!   direction that binds.
+//!
+//! De-energised islands (no connected generator) are not in the model: in strict mode their
+//! load makes the problem infeasible (diagnosed before any solve); with [`Penalties`] it is
+//! shed. Penalised mode adds, per bus, a shedding variable `0 ≤ s_i ≤ max(Pd_i + Gs_i, 0)` at
+//! the value of lost load and a spill variable `0 ≤ c_i ≤ Σ max(Pmin_g, 0) + max(−Pd_i − Gs_i, 0)`
+//! at the curtailment price, and (optionally) overload slacks on the ratings.
+//!
+//! Economic dispatch ([`EconomicDispatch`]) is the same problem without ratings or angle
+//! limits: one copper plate per island, whose single price is the island's system lambda.
+//!
+//! # Solver
+//!
+//! HiGHS through its C API (see `highs.rs`): dual simplex for linear costs, the active-set QP
+//! solver for quadratic ones. Feasibility tolerances default to 1e-9 (HiGHS: 1e-7), which is
+//! what matching MATPOWER to 1e-6 relative objective and 1e-3 $/MWh prices needs on the
+//! large cases. A [`DcOpf`] keeps its HiGHS instance between solves: when only bounds changed
+//! (loads, generator limits, ratings), HiGHS hot-starts from its last basis.
+//!
+//! # Outcomes
+//!
+//! A solve returns a [`DcOpfResult`] whose [`OpfStatus`] is `Optimal`, `Infeasible`,
+//! `Unbounded`, `TimeLimit`, `SolverError` or `InvalidInput`, never a panic. `Infeasible` comes
+//! with a diagnosis in `diagnostics`: per island, load against the connected generators'
+//! limits (`"island of buses 5, 6: load 90 MW, no generation"`,
+//! `"island of 24 buses (…): load 3,100 MW above capacity 2,900 MW"`); if every island has the
+//! capacity, the transfer limits that cannot all hold, found by re-solving with every rating
+//! and angle limit relaxed by a penalised slack.
+
+mod cost;
+mod dcopf;
+mod highs;
+mod model;
+mod result;
+mod settings;
+
+pub use dcopf::{DcOpf, EconomicDispatch};
+pub use highs::HighsOptionValue;
+pub use result::{DcOpfResult, OpfStatus};
+pub use settings::{DcOpfSettings, Penalties};

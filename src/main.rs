@@ -1,0 +1,230 @@
+//! The `gridsim` command line: power flow, OPF, contingency analysis and validation.
+//!
+//! Exit codes: 0 solved (or all checks passed), 1 not converged / infeasible / a check failed,
+//! 2 input error. Data goes to stdout (or `--out`), diagnostics to stderr.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use clap::{Parser, Subcommand};
+use gridsim_networks::acpf::{AcPfSettings, AcPowerFlow, Start};
+use gridsim_networks::dcpf::DcPowerFlow;
+use gridsim_networks::output::{SolutionDocument, Timing};
+use gridsim_networks::{matpower, Case, Network, PowerFlowResult};
+
+#[derive(Parser)]
+#[command(name = "gridsim", version, about = "Power grid simulation: power flow, OPF, N-1, Monte Carlo studies")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Power flow of a MATPOWER case (AC Newton–Raphson, or DC).
+    Pf {
+        /// MATPOWER case file (.m or .m.gz).
+        case: PathBuf,
+        /// DC power flow instead of AC.
+        #[arg(long)]
+        dc: bool,
+        /// Enforce generator reactive limits (PV buses turn PQ, MATPOWER enforce_q_lims = 1).
+        #[arg(long)]
+        enforce_q_lims: bool,
+        /// Print one JSON object on stdout.
+        #[arg(long)]
+        json: bool,
+        /// Solve N more times from the same start (symbolic analysis reused) and report
+        /// the median and minimum solve time.
+        #[arg(long, default_value_t = 0)]
+        repeat: usize,
+        /// Start from 1∠0 instead of the case's voltages.
+        #[arg(long)]
+        flat_start: bool,
+        /// Write bus.csv, gen.csv and branch.csv into this folder.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Runs the validation suite against MATPOWER's reference solutions; exit 1 on a mismatch.
+    Validate {
+        /// Only these cases (default: every case with a reference).
+        #[arg(long = "case")]
+        cases: Vec<String>,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Pf { case, dc, enforce_q_lims, json, repeat, flat_start, out } => {
+            cmd_pf(&case, dc, enforce_q_lims, json, repeat, flat_start, out.as_deref())
+        }
+        Command::Validate { cases } => cmd_validate(&cases),
+    }
+}
+
+fn read_case(path: &Path) -> Result<(Case, f64), ExitCode> {
+    let t0 = Instant::now();
+    match matpower::read(path) {
+        Ok(c) => Ok((c, t0.elapsed().as_secs_f64() * 1e3)),
+        Err(e) => {
+            eprintln!("error: {e}");
+            Err(ExitCode::from(2))
+        }
+    }
+}
+
+fn median(xs: &mut [f64]) -> f64 {
+    xs.sort_by(f64::total_cmp);
+    let n = xs.len();
+    if n == 0 {
+        f64::NAN
+    } else if n % 2 == 1 {
+        xs[n / 2]
+    } else {
+        0.5 * (xs[n / 2 - 1] + xs[n / 2])
+    }
+}
+
+fn cmd_pf(path: &Path, dc: bool, qlim: bool, json: bool, repeat: usize, flat: bool, out: Option<&Path>) -> ExitCode {
+    let (case, parse_ms) = match read_case(path) {
+        Ok(x) => x,
+        Err(code) => return code,
+    };
+    let net = match Network::from_case(&case) {
+        Ok(n) => n,
+        Err(e) => {
+            eprintln!("error: {}: {e}", path.display());
+            return ExitCode::from(2);
+        }
+    };
+    let mut times = Vec::with_capacity(repeat + 1);
+    let res: PowerFlowResult = if dc {
+        let mut pf = DcPowerFlow::new(&net);
+        let mut res = None;
+        for _ in 0..=repeat {
+            let t0 = Instant::now();
+            let r = pf.solve(&net);
+            times.push(t0.elapsed().as_secs_f64() * 1e3);
+            res = Some(r);
+        }
+        res.expect("at least one solve")
+    } else {
+        let settings = AcPfSettings { enforce_q_lims: qlim, ..AcPfSettings::default() };
+        let mut pf = AcPowerFlow::new(&net, settings);
+        let start = if flat { Start::Flat } else { Start::Case };
+        let mut res = None;
+        for _ in 0..=repeat {
+            let t0 = Instant::now();
+            let r = pf.solve(&net, start);
+            times.push(t0.elapsed().as_secs_f64() * 1e3);
+            res = Some(r);
+        }
+        res.expect("at least one solve")
+    };
+    // With --repeat, the first (cold: symbolic analysis) solve is excluded from the statistics.
+    let warm: Vec<f64> = if times.len() > 1 { times[1..].to_vec() } else { times.clone() };
+    let solve_ms_min = warm.iter().copied().fold(f64::INFINITY, f64::min);
+    let timing = Timing { parse_ms, solve_ms_median: median(&mut warm.clone()), solve_ms_min };
+    let doc = SolutionDocument::from_pf(&case, &res, timing);
+    for d in &res.diagnostics {
+        eprintln!("note: {d}");
+    }
+    if let Some(dir) = out {
+        if let Err(e) = doc.write_csv(dir) {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    }
+    if json {
+        match serde_json::to_string(&doc) {
+            Ok(s) => println!("{s}"),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::from(2);
+            }
+        }
+    } else {
+        print_pf_summary(&case, &res, &doc.timing, dc);
+    }
+    if res.status.is_converged() {
+        ExitCode::SUCCESS
+    } else {
+        eprintln!("power flow did not converge: {:?} after {} iterations, mismatch {:.3e} p.u.", res.status, res.iterations, res.max_mismatch_pu);
+        ExitCode::from(1)
+    }
+}
+
+fn print_pf_summary(case: &Case, res: &PowerFlowResult, t: &Timing, dc: bool) {
+    println!("case            {}", case.name);
+    println!("model           {}", if dc { "DC" } else { "AC Newton-Raphson (polar)" });
+    println!("status          {:?}", res.status);
+    println!("iterations      {}", res.iterations);
+    println!("max mismatch    {:.3e} p.u.", res.max_mismatch_pu);
+    println!("buses/gens/brs  {} / {} / {}", case.bus.len(), case.gen.len(), case.branch.len());
+    println!("islands         {} ({} energised)", res.n_islands, res.n_energized_islands);
+    let (mut vmin, mut vmax) = ((f64::INFINITY, 0u32), (f64::NEG_INFINITY, 0u32));
+    for (i, &v) in res.vm_pu.iter().enumerate() {
+        if !res.energized[i] {
+            continue;
+        }
+        if v < vmin.0 {
+            vmin = (v, case.bus.id[i]);
+        }
+        if v > vmax.0 {
+            vmax = (v, case.bus.id[i]);
+        }
+    }
+    println!("vm min / max    {:.5} p.u. (bus {}) / {:.5} p.u. (bus {})", vmin.0, vmin.1, vmax.0, vmax.1);
+    let pg: f64 = res.pg_mw.iter().sum();
+    let qg: f64 = res.qg_mvar.iter().sum();
+    let losses: f64 = res.pf_mw.iter().zip(&res.pt_mw).map(|(a, b)| a + b).sum();
+    println!("generation      {pg:.3} MW, {qg:.3} MVAr");
+    println!("losses          {losses:.3} MW");
+    if res.unserved_mw > 0.0 {
+        println!("unserved load   {:.3} MW", res.unserved_mw);
+    }
+    if !res.q_limited_gens.is_empty() {
+        println!("at Q limits     {} generator(s)", res.q_limited_gens.len());
+    }
+    println!("parse           {:.3} ms", t.parse_ms);
+    println!("solve           {:.3} ms (median), {:.3} ms (min)", t.solve_ms_median, t.solve_ms_min);
+}
+
+fn cmd_validate(cases: &[String]) -> ExitCode {
+    let t0 = Instant::now();
+    let checks = if cases.is_empty() {
+        gridsim_validation::run_all()
+    } else {
+        cases
+            .iter()
+            .flat_map(|c| {
+                let mut v = gridsim_validation::validate_acpf(c, false);
+                v.extend(gridsim_validation::validate_acpf(c, true));
+                v.extend(gridsim_validation::validate_dcpf(c));
+                v
+            })
+            .collect()
+    };
+    println!("{:<18} {:<10} {:<16} {:>12} {:>9}  {:<6} worst at", "case", "run", "quantity", "max |err|", "tol", "result");
+    for c in &checks {
+        println!(
+            "{:<18} {:<10} {:<16} {:>12.3e} {:>9.0e}  {:<6} {}",
+            c.case,
+            c.run,
+            c.quantity,
+            c.max_abs_err,
+            c.tol,
+            if c.passed { "ok" } else { "FAIL" },
+            c.worst
+        );
+    }
+    let failed = checks.iter().filter(|c| !c.passed).count();
+    println!("validate: {} passed, {} failed ({:.1} s)", checks.len() - failed, failed, t0.elapsed().as_secs_f64());
+    if failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}
