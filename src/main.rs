@@ -10,7 +10,8 @@ use std::time::Instant;
 use clap::{Parser, Subcommand};
 use gridsim_networks::acpf::{AcPfSettings, AcPowerFlow, Start};
 use gridsim_networks::dcpf::DcPowerFlow;
-use gridsim_networks::output::{SolutionDocument, Timing};
+use gridsim_networks::opf::{DcOpf, DcOpfSettings, Penalties};
+use gridsim_networks::output::{BranchColumns, BusColumns, GenColumns, SolutionDocument, Timing};
 use gridsim_networks::{matpower, Case, Network, PowerFlowResult};
 
 #[derive(Parser)]
@@ -46,6 +47,26 @@ enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// Optimal power flow of a MATPOWER case (DC, on HiGHS), with locational marginal prices.
+    Opf {
+        /// MATPOWER case file (.m or .m.gz).
+        case: PathBuf,
+        /// DC OPF (the only formulation so far; AC OPF is planned).
+        #[arg(long)]
+        dc: bool,
+        /// Economic dispatch: ignore branch ratings and angle limits (one price per island).
+        #[arg(long)]
+        economic_dispatch: bool,
+        /// Penalised mode: shed load at this value of lost load ($/MWh) rather than fail.
+        #[arg(long)]
+        voll: Option<f64>,
+        /// Print one JSON object on stdout.
+        #[arg(long)]
+        json: bool,
+        /// Write bus.csv, gen.csv and branch.csv into this folder.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Runs the validation suite against MATPOWER's reference solutions; exit 1 on a mismatch.
     Validate {
         /// Only these cases (default: every case with a reference).
@@ -59,6 +80,9 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Pf { case, dc, enforce_q_lims, json, repeat, flat_start, out } => {
             cmd_pf(&case, dc, enforce_q_lims, json, repeat, flat_start, out.as_deref())
+        }
+        Command::Opf { case, dc, economic_dispatch, voll, json, out } => {
+            cmd_opf(&case, dc, economic_dispatch, voll, json, out.as_deref())
         }
         Command::Validate { cases } => cmd_validate(&cases),
     }
@@ -152,6 +176,111 @@ fn cmd_pf(path: &Path, dc: bool, qlim: bool, json: bool, repeat: usize, flat: bo
         ExitCode::SUCCESS
     } else {
         eprintln!("power flow did not converge: {:?} after {} iterations, mismatch {:.3e} p.u.", res.status, res.iterations, res.max_mismatch_pu);
+        ExitCode::from(1)
+    }
+}
+
+fn cmd_opf(path: &Path, dc: bool, ed: bool, voll: Option<f64>, json: bool, out: Option<&Path>) -> ExitCode {
+    if !dc {
+        eprintln!("error: only the DC OPF is available: run `gridsim opf CASE --dc`");
+        return ExitCode::from(2);
+    }
+    let (case, parse_ms) = match read_case(path) {
+        Ok(x) => x,
+        Err(code) => return code,
+    };
+    let net = match Network::from_case(&case) {
+        Ok(n) => n,
+        Err(e) => {
+            eprintln!("error: {}: {e}", path.display());
+            return ExitCode::from(2);
+        }
+    };
+    let mut settings = if ed { DcOpfSettings::economic_dispatch() } else { DcOpfSettings::default() };
+    if let Some(v) = voll {
+        settings.penalized = Some(Penalties { voll_usd_per_mwh: v, ..Penalties::default() });
+    }
+    if let Err(problems) = settings.validate() {
+        eprintln!("error: {}", problems.join("; "));
+        return ExitCode::from(2);
+    }
+    let mut opf = match DcOpf::for_case(&case, &net, settings) {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("error: {}: {e}", path.display());
+            return ExitCode::from(2);
+        }
+    };
+    let t0 = Instant::now();
+    let res = opf.solve(&net);
+    let solve_ms = t0.elapsed().as_secs_f64() * 1e3;
+    for d in &res.diagnostics {
+        eprintln!("note: {d}");
+    }
+    let nl = case.branch.len();
+    let doc = SolutionDocument {
+        case: case.name.clone(),
+        converged: res.status.is_optimal(),
+        iterations: res.iterations,
+        base_mva: case.base_mva,
+        objective_usd_per_h: Some(res.objective_usd_per_h),
+        bus: BusColumns {
+            id: case.bus.id.clone(),
+            vm_pu: vec![1.0; case.bus.len()],
+            va_deg: res.va_deg.clone(),
+            lmp_usd_per_mwh: Some(res.lmp_usd_per_mwh.clone()),
+        },
+        gen: GenColumns { bus: case.gen.bus.clone(), pg_mw: res.pg_mw.clone(), qg_mvar: vec![0.0; case.gen.len()] },
+        branch: BranchColumns {
+            from: case.branch.from_bus.clone(),
+            to: case.branch.to_bus.clone(),
+            pf_mw: res.branch_pf_mw.clone(),
+            qf_mvar: vec![0.0; nl],
+            pt_mw: res.branch_pf_mw.iter().map(|p| -p).collect(),
+            qt_mvar: vec![0.0; nl],
+        },
+        timing: Timing { parse_ms, solve_ms_median: solve_ms, solve_ms_min: solve_ms },
+    };
+    if let Some(dir) = out {
+        if let Err(e) = doc.write_csv(dir) {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    }
+    if json {
+        match serde_json::to_string(&doc) {
+            Ok(s) => println!("{s}"),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::from(2);
+            }
+        }
+    } else {
+        println!("case            {}", case.name);
+        println!("model           {}", if ed { "economic dispatch (copper plate per island)" } else { "DC OPF" });
+        println!("status          {:?}", res.status);
+        println!("objective       {:.6} $/h", res.objective_usd_per_h);
+        if res.penalty_usd_per_h > 0.0 {
+            println!("penalties       {:.3} $/h (load shed {:.3} MW)", res.penalty_usd_per_h, res.total_shed_mw());
+        }
+        let lmp = &res.lmp_usd_per_mwh;
+        if let (Some(lo), Some(hi)) = (
+            lmp.iter().copied().enumerate().min_by(|a, b| a.1.total_cmp(&b.1)),
+            lmp.iter().copied().enumerate().max_by(|a, b| a.1.total_cmp(&b.1)),
+        ) {
+            println!("LMP min / max   {:.4} $/MWh (bus {}) / {:.4} $/MWh (bus {})", lo.1, case.bus.id[lo.0], hi.1, case.bus.id[hi.0]);
+        }
+        let binding = res.branch_mu_usd_per_mwh.iter().filter(|m| **m != 0.0).count();
+        println!("binding limits  {binding} branch(es)");
+        println!("generation      {:.3} MW", res.pg_mw.iter().sum::<f64>());
+        println!("iterations      {}", res.iterations);
+        println!("parse           {parse_ms:.3} ms");
+        println!("solve           {solve_ms:.3} ms");
+    }
+    if res.status.is_optimal() {
+        ExitCode::SUCCESS
+    } else {
+        eprintln!("OPF not solved: {:?}", res.status);
         ExitCode::from(1)
     }
 }

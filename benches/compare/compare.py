@@ -447,8 +447,11 @@ class Gridsim:
                     break
         if doc is not None and proc.returncode in (0, 1):
             return doc, None, wall_s
-        if "unrecognized subcommand" in proc.stderr or "unexpected argument" in proc.stderr:
-            return None, f"`gridsim {args[0]}` with these options not implemented yet", wall_s
+        if "unrecognized subcommand" in proc.stderr:
+            return None, f"`gridsim {args[0]}` not implemented yet", wall_s
+        if "unexpected argument" in proc.stderr:
+            arg = proc.stderr.split("unexpected argument", 1)[1].split("'")[1:2] or ["?"]
+            return None, f"`gridsim {args[0]} {arg[0]}` not implemented yet", wall_s
         if proc.returncode != 0:
             lines = [ln for ln in proc.stderr.strip().splitlines() if ln.strip()]
             first = next((ln for ln in lines if ln.lower().startswith("error")), lines[-1] if lines else "")
@@ -518,8 +521,8 @@ def load_reference(reference_dir, case, run):
 
 
 def voltage_errors(result, reference):
-    """max |dVm| (p.u.) and max |dVa| (deg, both relative to the reference bus) over
-    buses that are in service in the reference and solved by the tool."""
+    """max |dVm| (p.u.) and max |dVa| (deg, relative to the reference bus, modulo 360)
+    over buses that are in service in the reference and solved by the tool."""
     if not result or "vm_pu" not in result or not reference:
         return None, None
     vm = dict(zip(result["bus_id"], result["vm_pu"]))
@@ -535,7 +538,10 @@ def voltage_errors(result, reference):
             continue
         d_vm.append(abs(vm[bus_id] - vm_ref))
         if offset_tool is not None and va.get(bus_id) is not None:
-            d_va.append(abs((va[bus_id] - offset_tool) - (va_ref - ref_va[ref_bus])))
+            # modulo 360: lightsim2grid returns complex voltages, so its angles wrap at
+            # +-180 deg, while DC angles on the large cases run to several hundred degrees
+            diff = (va[bus_id] - offset_tool) - (va_ref - ref_va[ref_bus])
+            d_va.append(abs((diff + 180.0) % 360.0 - 180.0))
     return (max(d_vm) if d_vm else None), (max(d_va) if d_va else None)
 
 
@@ -565,6 +571,18 @@ def fmt_ratio(a, b):
     if a is None or b is None or b == 0:
         return "—"
     return f"{a / b:.2f}×"
+
+
+def ok_min(result):
+    if result and "error" not in result and result.get("converged"):
+        return result.get("min_ms")
+    return None
+
+
+def ratio_cell(num, den):
+    """median ratio, then min ratio in brackets (the min is the steadier on a busy machine)."""
+    med = fmt_ratio(ok_median(num), ok_median(den))
+    return med if med == "—" else f"{med} ({fmt_ratio(ok_min(num), ok_min(den))})"
 
 
 def cell_ms(result):
@@ -699,7 +717,7 @@ def render(args, env, load_before, load_after, pf, n1, ts):
                 f"| {its_text} | {dvm_text} | {dva_text} | {'; '.join(notes)} |")
     add("")
 
-    add("**Ratios of medians** (below 1 means the first-named tool is faster; — where a side is missing or diverged)")
+    add("**Ratios** of medians (of minima) — below 1 means the first-named tool is faster; — where a side is missing or diverged")
     add("")
     add("| case | gridsim / lightsim2grid, AC | gridsim / lightsim2grid, DC | pandapower / gridsim, AC | pandapower / lightsim2grid, AC |")
     add("|---|---:|---:|---:|---:|")
@@ -709,10 +727,10 @@ def render(args, env, load_before, load_after, pf, n1, ts):
         dvm_pp = (p.get("pp_ac") or {}).get("errors", {}).get("dvm")
         mark = " ‡" if dvm_pp is not None and dvm_pp > VM_MISMATCH_FLAG_PU else ""
         any_wrong = any_wrong or bool(mark)
-        pp_gs = fmt_ratio(ok_median(p.get("pp_ac")), ok_median(p.get("gs_ac")))
-        pp_ls = fmt_ratio(ok_median(p.get("pp_ac")), ok_median(p.get("ls2g_ac")))
-        add(f"| {case} | {fmt_ratio(ok_median(p.get('gs_ac')), ok_median(p.get('ls2g_ac')))} "
-            f"| {fmt_ratio(ok_median(p.get('gs_dc')), ok_median(p.get('ls2g_dc')))} "
+        pp_gs = ratio_cell(p.get("pp_ac"), p.get("gs_ac"))
+        pp_ls = ratio_cell(p.get("pp_ac"), p.get("ls2g_ac"))
+        add(f"| {case} | {ratio_cell(p.get('gs_ac'), p.get('ls2g_ac'))} "
+            f"| {ratio_cell(p.get('gs_dc'), p.get('ls2g_dc'))} "
             f"| {pp_gs}{mark if pp_gs != '—' else ''} | {pp_ls}{mark if pp_ls != '—' else ''} |")
     if any_wrong:
         add("")

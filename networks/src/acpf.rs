@@ -422,7 +422,7 @@ impl AcPowerFlow {
     }
 
     /// Fills the Jacobian values at the current `self.v` (requires `self.i_bus` current).
-    fn fill_jacobian(y: &Ybus, v: &[Complex64], i_bus: &[Complex64], pat: &mut JacobianPattern) {
+    fn fill_jacobian(y: &Ybus, v: &[Complex64], vn: &[Complex64], i_bus: &[Complex64], pat: &mut JacobianPattern) {
         let vals = &mut pat.jac.values;
         let j1 = Complex64::new(0.0, 1.0);
         for i in 0..y.n {
@@ -438,7 +438,7 @@ impl AcPowerFlow {
                 let j = y.col_idx[p];
                 let yij = Complex64::new(y.g[p], y.b[p]);
                 let vj = v[j];
-                let vnj = if vj.norm() > 0.0 { vj / vj.norm() } else { Complex64::new(1.0, 0.0) };
+                let vnj = vn[j];
                 let (ds_dva, ds_dvm) = if i == j {
                     (j1 * vi * (i_bus[i] - yij * vi).conj(), vi * (yij * vnj).conj() + i_bus[i].conj() * vnj)
                 } else {
@@ -479,6 +479,12 @@ impl AcPowerFlow {
         let mut it = 0;
         let mut status = PfStatus::MaxIterations;
         let mut dx = vec![0.0; pat.n_unknowns()];
+        // Polar state kept alongside V so that an iteration needs one sin/cos per bus and no
+        // magnitude or angle extraction.
+        let mut vm: Vec<f64> = self.v.iter().map(|v| v.norm()).collect();
+        let mut va: Vec<f64> = self.v.iter().map(|v| v.arg()).collect();
+        let mut vn: Vec<Complex64> =
+            self.v.iter().zip(&vm).map(|(v, &m)| if m > 0.0 { v / m } else { Complex64::new(1.0, 0.0) }).collect();
         loop {
             if norm < self.settings.tol_pu {
                 status = PfStatus::Converged;
@@ -492,7 +498,7 @@ impl AcPowerFlow {
                 break;
             }
             it += 1;
-            Self::fill_jacobian(&self.ybus, &self.v, &self.i_bus, &mut pat);
+            Self::fill_jacobian(&self.ybus, &self.v, &vn, &self.i_bus, &mut pat);
             if pat.lu.factor(&pat.jac).is_err() {
                 status = PfStatus::Singular;
                 break;
@@ -509,13 +515,18 @@ impl AcPowerFlow {
                 if ra == NONE {
                     continue;
                 }
-                let mut vm = self.v[i].norm();
-                let mut va = self.v[i].arg();
-                va += dx[ra as usize];
+                va[i] += dx[ra as usize];
                 if rm != NONE {
-                    vm += dx[rm as usize];
+                    vm[i] += dx[rm as usize];
+                    if vm[i] < 0.0 {
+                        // As MATPOWER's |V|, ∠V after the update: a negative magnitude flips the angle.
+                        vm[i] = -vm[i];
+                        va[i] += std::f64::consts::PI;
+                    }
                 }
-                self.v[i] = Complex64::from_polar(vm, va);
+                let (sin, cos) = va[i].sin_cos();
+                vn[i] = Complex64::new(cos, sin);
+                self.v[i] = vn[i] * vm[i];
             }
             norm = self.mismatch(&pat);
         }

@@ -190,15 +190,15 @@ impl Plan {
             }
         }
         let mut theta_scale = vec![1.0; nb];
-        if std::env::var_os("OPF_SCALE").is_some() {
-            let mut d = vec![0.0; nb];
-            for k in 0..net.n_branch() {
-                if self.branch_in[k] {
-                    let b = f64::from_bits(self.b_bits[k]).abs();
-                    d[net.br_from[k]] += b;
-                    d[net.br_to[k]] += b;
-                }
+        let mut d = vec![0.0; nb];
+        for k in 0..net.n_branch() {
+            if self.branch_in[k] {
+                let b = f64::from_bits(self.b_bits[k]).abs();
+                d[net.br_from[k]] += b;
+                d[net.br_to[k]] += b;
             }
+        }
+        if std::env::var_os("OPF_NOSCALE").is_none() {
             for i in 0..nb {
                 theta_scale[i] = d[i].max(1.0);
             }

@@ -40,6 +40,16 @@
 //!    its column's `L` candidates (the test that would have rejected it in stage 2); then the
 //!    whole factorisation is redone with fresh pivoting (stage 2), automatically.
 //!
+//!    Supernodes: when `L[:, j] = {j + 1} ∪ L[:, j + 1]` for `j₀ ≤ j < j₀ + s − 1` (AMD
+//!    numbers indistinguishable unknowns consecutively, e.g. the angle and magnitude of a
+//!    PQ bus, so such chains cover most of a power-flow factor), a column `k` that reaches
+//!    row `j` of the chain reaches all the later ones below `k` too (fill), so `U[:, k]`
+//!    meets the chain in one run of `t` consecutive rows. The run is applied as a dense
+//!    `t × t` unit triangular solve on its diagonal block and then one pass over the shared
+//!    rows below it, `x_i ← x_i − Σₐ L[i, j₀+a] x_{j₀+a}`, reading each row index once instead
+//!    of `t` times. The subtractions keep the order of the column-by-column update, so a
+//!    refactorisation of unchanged values reproduces stage 2 bit for bit.
+//!
 //! Solving `A x = b`: `b̂ = b[prow]`, `L y = b̂`, `U x̂ = y`, `x[pcol] = x̂`; and `Aᵀ x = b`:
 //! `b̃ = b[pcol]`, `Uᵀ y = b̃`, `Lᵀ x̃ = y`, `x[prow] = x̃`. The permutations are applied in
 //! place by following their precomputed cycles, so the solves allocate nothing and take
@@ -205,6 +215,9 @@ pub struct SparseLu {
     /// refactorisation applies such a run as a small dense triangular solve and one pass
     /// over the rows of `L[:, j + t - 1]`.
     u_run: Vec<u32>,
+    /// Supernode partition of `L` for the solves: supernode `s` is the columns
+    /// `l_super[s] .. l_super[s + 1]` (maximal chains `L[:, j] = {j + 1} ∪ L[:, j + 1]`).
+    l_super: Vec<u32>,
     /// Gathers for the solves: `b[prow]`, `x̂[pcol⁻¹]`, `b[pcol]`, `x̃[prow⁻¹]`.
     gather_prow: CyclePerm,
     gather_pcol_inv: CyclePerm,
@@ -280,6 +293,7 @@ impl SparseLu {
             u_val: Vec::new(),
             u_diag: vec![0.0; n],
             u_run: Vec::new(),
+            l_super: vec![0],
             gather_prow: CyclePerm::default(),
             gather_pcol_inv: CyclePerm::default(),
             gather_pcol: CyclePerm::default(),
@@ -506,6 +520,13 @@ impl SparseLu {
                 sn_end[j] = sn_end[j + 1];
             }
         }
+        self.l_super.clear();
+        let mut j = 0;
+        while j < n {
+            self.l_super.push(j as u32);
+            j = sn_end[j] + 1;
+        }
+        self.l_super.push(n as u32);
         // In column k, a row j of U brings j + 1 .. min(sn_end[j], k - 1) along (fill), so
         // each supernode meets U[:, k] in one run of consecutive rows.
         self.u_run.clear();
@@ -678,6 +699,14 @@ impl SparseLu {
             && self.a_piv_row.iter().all(|&i| (i as usize) < n)
             && self.pcol.iter().all(|&c| (c as usize) < n)
             && self.a_col_ptr.len() == n + 1
+            && self.l_super.first() == Some(&0)
+            && self.l_super.last() == Some(&(n as u32))
+            && self.l_super.windows(2).all(|w| {
+                w[0] < w[1]
+                    && (w[0] as usize..w[1] as usize - 1).all(|c| {
+                        self.l_ptr[c + 1] - self.l_ptr[c] == self.l_ptr[c + 2] - self.l_ptr[c + 1] + 1
+                    })
+            })
             && self.u_run.len() == self.u_idx.len()
             && (0..n).all(|k| {
                 let (s, e) = (self.u_ptr[k], self.u_ptr[k + 1]);
@@ -756,13 +785,23 @@ impl SparseLu {
     fn solve_one(&self, x: &mut [f64]) {
         let n = self.n;
         self.gather_prow.gather_in_place(x);
-        // L y = b̂ (unit diagonal), column oriented.
-        for j in 0..n {
-            let xj = x[j];
-            if xj != 0.0 {
-                let (s, e) = (self.l_ptr[j], self.l_ptr[j + 1]);
-                for (&i, &l) in self.l_idx[s..e].iter().zip(&self.l_val[s..e]) {
-                    x[i as usize] -= l * xj;
+        // L y = b̂ (unit diagonal), column oriented, a supernode at a time.
+        for w in self.l_super.windows(2) {
+            let (j, e) = (w[0] as usize, w[1] as usize);
+            if e == j + 1 {
+                let xj = x[j];
+                if xj != 0.0 {
+                    let (s, e) = (self.l_ptr[j], self.l_ptr[j + 1]);
+                    for (&i, &l) in self.l_idx[s..e].iter().zip(&self.l_val[s..e]) {
+                        x[i as usize] -= l * xj;
+                    }
+                }
+            } else {
+                let (head, tail) = x.split_at_mut(e);
+                let block = &mut head[j..];
+                block_lower_solve(block, j, &self.l_ptr, &self.l_val);
+                if block.iter().any(|&v| v != 0.0) {
+                    shared_rows_update(tail, e, block, j, &self.l_ptr, &self.l_idx, &self.l_val);
                 }
             }
         }
@@ -809,9 +848,8 @@ impl SparseLu {
 /// Applies the run of `U[:, k]` rows `j .. j + t` (`t = u.len() ≥ 2`) of one supernode:
 /// `x_{j+a}` is final once the rows before it in the run are applied (a dense unit lower
 /// triangular solve with the supernode's diagonal block), and all the columns share the rows
-/// of `L[:, j + t - 1]` below the run, applied four columns at a time. The subtractions are
-/// made in the same order as one column at a time would, so the results are bit-identical.
-/// Returns whether every `x_{j+a}` is finite.
+/// of `L[:, j + t - 1]` below the run. The values go to `u` and their places in `x` are
+/// cleared. Returns whether every `x_{j+a}` is finite.
 #[inline]
 fn supernode_run(
     x: &mut [f64],
@@ -822,73 +860,98 @@ fn supernode_run(
     l_val: &[f64],
 ) -> bool {
     let t = u.len();
-    let mut finite = true;
-    // Column j + a of L starts with rows j + a + 1 ..= j + t - 1 (the run), then the shared rows.
-    let block = &mut x[j..j + t];
+    let (head, tail) = x.split_at_mut(j + t);
+    let block = &mut head[j..];
+    block_lower_solve(block, j, l_ptr, l_val);
+    u.copy_from_slice(block);
+    block.iter_mut().for_each(|v| *v = 0.0);
+    shared_rows_update(tail, j + t, u, j, l_ptr, l_idx, l_val);
+    u.iter().all(|v| v.is_finite())
+}
+
+/// `block ← L_bb⁻¹ block` for the unit lower triangular diagonal block `L_bb` of the supernode
+/// columns `j .. j + block.len()`: column `j + a` of `L` starts with the rows
+/// `j + a + 1 .. j + t` of the block.
+#[inline]
+fn block_lower_solve(block: &mut [f64], j: usize, l_ptr: &[usize], l_val: &[f64]) {
+    let t = block.len();
     for a in 0..t {
         let xa = block[a];
-        block[a] = 0.0;
-        u[a] = xa;
-        finite &= xa.is_finite();
         let s = l_ptr[j + a];
         for (xb, &l) in block[a + 1..].iter_mut().zip(&l_val[s..s + (t - 1 - a)]) {
             *xb -= l * xa;
         }
     }
+}
+
+/// `x_i ← x_i − Σₐ L[i, j+a] xs[a]` over the rows `i` of `L[:, j + t − 1]`
+/// (`t = xs.len()`), which every column `j + a` of the supernode run shares after its
+/// `t − 1 − a` block rows. `tail` is `x[offset..]` with `offset = j + t` ≤ every such row.
+/// Four columns per pass over the rows, subtracting in column order (the same rounding as
+/// one column at a time).
+#[inline]
+fn shared_rows_update(
+    tail: &mut [f64],
+    offset: usize,
+    xs: &[f64],
+    j: usize,
+    l_ptr: &[usize],
+    l_idx: &[u32],
+    l_val: &[f64],
+) {
+    let t = xs.len();
     let last = j + t - 1;
     let rows = &l_idx[l_ptr[last]..l_ptr[last + 1]];
     let m = rows.len();
-    // Values of the shared rows in column j + a.
     let shared = |a: usize| {
         let s = l_ptr[j + a] + (t - 1 - a);
         &l_val[s..s + m]
     };
+    debug_assert!(rows.iter().all(|&i| (i as usize) >= offset && (i as usize) - offset < tail.len()));
+    // SAFETY (each `get_unchecked_mut` below): rows of `L[:, last]` are in `last + 1 .. n`
+    // (`structure_is_valid`), so `i - offset` is in `0 .. n - offset = tail.len()`.
     let mut a = 0;
     while a < t {
         match t - a {
             1 => {
-                let (v0, x0) = (shared(a), u[a]);
+                let (v0, x0) = (shared(a), xs[a]);
                 for (&i, &l0) in rows.iter().zip(v0) {
-                    // SAFETY: rows of L are < n = x.len() (`structure_is_valid`).
-                    unsafe { *x.get_unchecked_mut(i as usize) -= l0 * x0 };
+                    let xi = unsafe { tail.get_unchecked_mut(i as usize - offset) };
+                    *xi -= l0 * x0;
                 }
                 a += 1;
             }
             2 => {
                 let (v0, v1) = (shared(a), shared(a + 1));
-                let (x0, x1) = (u[a], u[a + 1]);
+                let (x0, x1) = (xs[a], xs[a + 1]);
                 for ((&i, &l0), &l1) in rows.iter().zip(v0).zip(v1) {
-                    // SAFETY: as above.
-                    let xi = unsafe { x.get_unchecked_mut(i as usize) };
+                    let xi = unsafe { tail.get_unchecked_mut(i as usize - offset) };
                     *xi = (*xi - l0 * x0) - l1 * x1;
                 }
                 a += 2;
             }
             3 => {
                 let (v0, v1, v2) = (shared(a), shared(a + 1), shared(a + 2));
-                let (x0, x1, x2) = (u[a], u[a + 1], u[a + 2]);
+                let (x0, x1, x2) = (xs[a], xs[a + 1], xs[a + 2]);
                 for (((&i, &l0), &l1), &l2) in rows.iter().zip(v0).zip(v1).zip(v2) {
-                    // SAFETY: as above.
-                    let xi = unsafe { x.get_unchecked_mut(i as usize) };
+                    let xi = unsafe { tail.get_unchecked_mut(i as usize - offset) };
                     *xi = ((*xi - l0 * x0) - l1 * x1) - l2 * x2;
                 }
                 a += 3;
             }
             _ => {
                 let (v0, v1, v2, v3) = (shared(a), shared(a + 1), shared(a + 2), shared(a + 3));
-                let (x0, x1, x2, x3) = (u[a], u[a + 1], u[a + 2], u[a + 3]);
+                let (x0, x1, x2, x3) = (xs[a], xs[a + 1], xs[a + 2], xs[a + 3]);
                 for ((((&i, &l0), &l1), &l2), &l3) in
                     rows.iter().zip(v0).zip(v1).zip(v2).zip(v3)
                 {
-                    // SAFETY: as above.
-                    let xi = unsafe { x.get_unchecked_mut(i as usize) };
+                    let xi = unsafe { tail.get_unchecked_mut(i as usize - offset) };
                     *xi = (((*xi - l0 * x0) - l1 * x1) - l2 * x2) - l3 * x3;
                 }
                 a += 4;
             }
         }
     }
-    finite
 }
 
 /// Marks row `r` as reached in the current step; a pivotal row goes to the U pattern and the
