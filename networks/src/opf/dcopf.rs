@@ -5,6 +5,7 @@ use std::time::Instant;
 
 use super::cost::{compile, Cost};
 use super::highs::{Highs, HighsOptionValue, ModelData, RunOutcome};
+use super::polish::{active_set_from_basis, polish, Polished};
 use super::model::{bounds, build_matrix, BoundInputs, Layout, Plan, PlanInputs, Purpose, NONE};
 use super::result::{DcOpfResult, OpfStatus};
 use super::settings::DcOpfSettings;
@@ -378,17 +379,13 @@ impl DcOpf {
         if let Err(e) = configure(&self.settings, &mut cache.highs) {
             return DcOpfResult::empty(OpfStatus::SolverError, nb, ng, nl, vec![e]);
         }
-        let mut outcome = cache.highs.run();
-        let mut iterations = cache.highs.iterations();
-        if outcome == RunOutcome::UnboundedOrInfeasible {
-            // Presolve could not tell which: solve the full model from scratch to find out.
-            cache.highs.clear_solver();
-            let _ = cache.highs.set_option("presolve", &HighsOptionValue::Str("off".into()));
-            outcome = cache.highs.run();
-            iterations += cache.highs.iterations();
-            let _ = cache.highs.set_option("presolve", &HighsOptionValue::Str("choose".into()));
-        }
+        let is_qp = !cache.model.q_start.is_empty();
+        let (outcome, iterations, solution) = run_and_polish(&mut cache.highs, &cache.model, is_qp, &mut diagnostics);
         cache.solved = outcome == RunOutcome::Optimal;
+        if is_qp {
+            // The active-set QP solver does not hot-start (HiGHS's `qp_allow_hot_start` is off).
+            warm_started = false;
+        }
         let status = match outcome {
             RunOutcome::Optimal => OpfStatus::Optimal,
             RunOutcome::Infeasible | RunOutcome::UnboundedOrInfeasible => OpfStatus::Infeasible,
@@ -403,27 +400,31 @@ impl DcOpf {
                 OpfStatus::SolverError
             }
         };
-        if status != OpfStatus::Optimal {
-            if status == OpfStatus::Infeasible && self.settings.diagnose_infeasibility {
-                diagnostics.extend(self.diagnose(net, &dc, &isl));
+        let solution = match (status, solution) {
+            (OpfStatus::Optimal, Some(s)) => s,
+            (status, _) => {
+                let status = if status == OpfStatus::Optimal { OpfStatus::SolverError } else { status };
+                if status == OpfStatus::Infeasible && self.settings.diagnose_infeasibility {
+                    diagnostics.extend(self.diagnose(net, &dc, &isl));
+                }
+                if status == OpfStatus::Unbounded {
+                    diagnostics.push(
+                        "the cost falls without bound: a generator with unlimited output (Pmax = ∞ or Pmin = −∞) \
+                         and a cost that keeps falling"
+                            .into(),
+                    );
+                }
+                let mut r = DcOpfResult::empty(status, nb, ng, nl, diagnostics);
+                r.iterations = iterations;
+                r.warm_started = warm_started;
+                r.solve_ms = t0.elapsed().as_secs_f64() * 1e3;
+                return r;
             }
-            if status == OpfStatus::Unbounded {
-                diagnostics.push(
-                    "the cost falls without bound: a generator with unlimited output (Pmax = ∞ or Pmin = −∞) \
-                     and a cost that keeps falling"
-                        .into(),
-                );
-            }
-            let mut r = DcOpfResult::empty(status, nb, ng, nl, diagnostics);
-            r.iterations = iterations;
-            r.warm_started = warm_started;
-            r.solve_ms = t0.elapsed().as_secs_f64() * 1e3;
-            return r;
-        }
+        };
         let Some(cache) = self.cache.as_ref() else {
             return DcOpfResult::empty(OpfStatus::SolverError, nb, ng, nl, vec!["internal error: lost cache".into()]);
         };
-        let mut r = self.extract(net, &dc, &isl, cache, diagnostics);
+        let mut r = self.extract(net, &dc, &isl, cache, solution, diagnostics);
         r.iterations = iterations;
         r.warm_started = warm_started;
         r.solve_ms = t0.elapsed().as_secs_f64() * 1e3;
@@ -431,11 +432,19 @@ impl DcOpf {
     }
 
     /// Reads the solution out of HiGHS into user units and the case's order.
-    fn extract(&self, net: &Network, dc: &DcMatrices, isl: &Islands, cache: &Cache, mut diagnostics: Vec<String>) -> DcOpfResult {
+    fn extract(
+        &self,
+        net: &Network,
+        dc: &DcMatrices,
+        isl: &Islands,
+        cache: &Cache,
+        solution: Polished,
+        mut diagnostics: Vec<String>,
+    ) -> DcOpfResult {
         let (nb, ng, nl) = self.dims;
         let base = net.base_mva;
         let lay = &cache.layout;
-        let (mut x, _xd, _r, rd) = cache.highs.solution();
+        let Polished { mut x, row_dual: rd, objective: model_objective } = solution;
         for i in 0..nb {
             x[i] /= lay.theta_scale[i];
         }
@@ -509,7 +518,7 @@ impl DcOpf {
         }
         // The objective as HiGHS has it, plus the constant cost terms kept out of the model;
         // the penalties of de-energised islands are added here.
-        let mut objective = cache.highs.objective() + offset;
+        let mut objective = model_objective + offset;
         if let Some(p) = &self.settings.penalized {
             for island in isl.topo.islands.iter().filter(|i| !i.energized) {
                 for &i in &island.buses {
@@ -629,6 +638,78 @@ impl DcOpf {
         }
         out
     }
+}
+
+/// Runs HiGHS on the model it holds and returns the outcome, the iterations and the solution.
+///
+/// An LP's simplex solution is taken as it is. A QP's solution is polished (see
+/// [`super::polish`]): one exact KKT solve on the active set HiGHS found, accepted only when
+/// every optimality condition holds. When HiGHS's active-set QP solver fails or its active set
+/// does not pass, it is run again with another pricing rule (Devex, steepest edge, Dantzig),
+/// which changes its path; an unpolishable "optimal" answer is kept with a note.
+fn run_and_polish(h: &mut Highs, md: &ModelData, is_qp: bool, diagnostics: &mut Vec<String>) -> (RunOutcome, usize, Option<Polished>) {
+    let mut iterations = 0;
+    let pricing: &[i32] = if is_qp { &[-1, 2, 0] } else { &[-1] };
+    let mut fallback: Option<Polished> = None;
+    let mut last = RunOutcome::Other(0);
+    let mut notes = Vec::new();
+    for (attempt, &rule) in pricing.iter().enumerate() {
+        if attempt > 0 {
+            h.clear_solver();
+        }
+        if is_qp {
+            let _ = h.set_option("simplex_primal_edge_weight_strategy", &HighsOptionValue::Int(rule));
+        }
+        let mut outcome = h.run();
+        iterations += h.iterations();
+        if outcome == RunOutcome::UnboundedOrInfeasible {
+            // Presolve could not tell which: solve the full model from scratch to find out.
+            h.clear_solver();
+            let _ = h.set_option("presolve", &HighsOptionValue::Str("off".into()));
+            outcome = h.run();
+            iterations += h.iterations();
+            let _ = h.set_option("presolve", &HighsOptionValue::Str("choose".into()));
+        }
+        last = outcome;
+        let solve_error = matches!(outcome, RunOutcome::Other(code) if code == highs_sys::kHighsModelStatusSolveError);
+        if !is_qp {
+            if outcome == RunOutcome::Optimal {
+                let (x, _, _, rd) = h.solution();
+                let objective = h.objective() - md.offset;
+                return (outcome, iterations, Some(Polished { x, row_dual: rd, objective }));
+            }
+            return (outcome, iterations, None);
+        }
+        if !(outcome == RunOutcome::Optimal || solve_error) {
+            return (outcome, iterations, None);
+        }
+        let Some((cb, rb)) = h.basis() else {
+            notes.push(format!("attempt {}: no active set from HiGHS", attempt + 1));
+            continue;
+        };
+        let (cols, rows) = active_set_from_basis(md, &cb, &rb);
+        match polish(md, &cols, &rows) {
+            Ok(p) => {
+                if attempt > 0 {
+                    diagnostics.push(format!("QP solved at attempt {} ({})", attempt + 1, notes.join("; ")));
+                }
+                return (RunOutcome::Optimal, iterations, Some(p));
+            }
+            Err(why) => {
+                notes.push(format!("attempt {}: active set refused: {why}", attempt + 1));
+                if outcome == RunOutcome::Optimal && fallback.is_none() {
+                    let (x, _, _, rd) = h.solution();
+                    fallback = Some(Polished { x, row_dual: rd, objective: h.objective() - md.offset });
+                }
+            }
+        }
+    }
+    if let Some(p) = fallback {
+        diagnostics.push(format!("QP solution not polished, HiGHS's own kept ({})", notes.join("; ")));
+        return (RunOutcome::Optimal, iterations, Some(p));
+    }
+    diagnostics.extend(notes);
+    (last, iterations, None)
 }
 
 /// Applies the settings to a HiGHS instance.

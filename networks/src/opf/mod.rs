@@ -61,6 +61,7 @@ mod cost;
 mod dcopf;
 mod highs;
 mod model;
+mod polish;
 mod result;
 mod settings;
 

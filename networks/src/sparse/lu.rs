@@ -796,6 +796,21 @@ impl SparseLu {
                         x[i as usize] -= l * xj;
                     }
                 }
+            } else if e == j + 2 {
+                // A pair: L[:, j] = {j + 1} ∪ L[:, j + 1].
+                let (ls, le) = (self.l_ptr[j], self.l_ptr[j + 1]);
+                let xj = x[j];
+                let xj1 = x[j + 1] - self.l_val[ls] * xj;
+                x[j + 1] = xj1;
+                if xj != 0.0 || xj1 != 0.0 {
+                    let rows = &self.l_idx[ls + 1..le];
+                    let v0 = &self.l_val[ls + 1..le];
+                    let v1 = &self.l_val[le..le + rows.len()];
+                    for ((&i, &l0), &l1) in rows.iter().zip(v0).zip(v1) {
+                        let xi = &mut x[i as usize];
+                        *xi = (*xi - l0 * xj) - l1 * xj1;
+                    }
+                }
             } else {
                 let (head, tail) = x.split_at_mut(e);
                 let block = &mut head[j..];
