@@ -9,6 +9,7 @@ use std::time::Instant;
 
 use clap::{Parser, Subcommand};
 use gridsim_networks::acpf::{AcPfSettings, AcPowerFlow, Start};
+use gridsim_networks::contingency::{ac_n1, dc_n1, AcN1Settings, DcN1Settings};
 use gridsim_networks::dcpf::DcPowerFlow;
 use gridsim_networks::opf::{DcOpf, DcOpfSettings, Penalties};
 use gridsim_networks::output::{BranchColumns, BusColumns, GenColumns, SolutionDocument, Timing};
@@ -67,6 +68,26 @@ enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// N-1 contingency analysis: every single-branch outage (or a list), DC screening or AC.
+    N1 {
+        /// MATPOWER case file (.m or .m.gz).
+        case: PathBuf,
+        /// DC screening (LODF-based, islanding outages re-solved) instead of AC Newton–Raphson.
+        #[arg(long)]
+        dc: bool,
+        /// Only these outages: 1-based branch rows of the case file, comma-separated.
+        #[arg(long, value_delimiter = ',')]
+        outages: Vec<usize>,
+        /// Enforce generator reactive limits in the AC power flows.
+        #[arg(long)]
+        enforce_q_lims: bool,
+        /// Worker threads (default: all cores). Results do not depend on it.
+        #[arg(long)]
+        threads: Option<usize>,
+        /// Print the whole report as one JSON object on stdout.
+        #[arg(long)]
+        json: bool,
+    },
     /// Runs the validation suite against MATPOWER's reference solutions; exit 1 on a mismatch.
     Validate {
         /// Only these cases (default: every case with a reference).
@@ -83,6 +104,15 @@ fn main() -> ExitCode {
         }
         Command::Opf { case, dc, economic_dispatch, voll, json, out } => {
             cmd_opf(&case, dc, economic_dispatch, voll, json, out.as_deref())
+        }
+        Command::N1 { case, dc, outages, enforce_q_lims, threads, json } => {
+            if let Some(t) = threads {
+                if let Err(e) = rayon::ThreadPoolBuilder::new().num_threads(t).build_global() {
+                    eprintln!("error: --threads {t}: {e}");
+                    return ExitCode::from(2);
+                }
+            }
+            cmd_n1(&case, dc, &outages, enforce_q_lims, json)
         }
         Command::Validate { cases } => cmd_validate(&cases),
     }
@@ -282,6 +312,118 @@ fn cmd_opf(path: &Path, dc: bool, ed: bool, voll: Option<f64>, json: bool, out: 
     } else {
         eprintln!("OPF not solved: {:?}", res.status);
         ExitCode::from(1)
+    }
+}
+
+fn cmd_n1(path: &Path, dc: bool, outages_1based: &[usize], qlim: bool, json: bool) -> ExitCode {
+    let (case, _) = match read_case(path) {
+        Ok(x) => x,
+        Err(code) => return code,
+    };
+    let net = match Network::from_case(&case) {
+        Ok(n) => n,
+        Err(e) => {
+            eprintln!("error: {}: {e}", path.display());
+            return ExitCode::from(2);
+        }
+    };
+    if let Some(&bad) = outages_1based.iter().find(|&&k| k == 0 || k > case.branch.len()) {
+        eprintln!("error: --outages: branch {bad} does not exist (the case has {} branches)", case.branch.len());
+        return ExitCode::from(2);
+    }
+    let list: Vec<usize> = outages_1based.iter().map(|k| k - 1).collect();
+    let outages = if list.is_empty() { None } else { Some(list.as_slice()) };
+    let t0 = Instant::now();
+    if dc {
+        let report = match dc_n1(&net, outages, &DcN1Settings::default()) {
+            Ok(r) => r,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::from(2);
+            }
+        };
+        let secs = t0.elapsed().as_secs_f64();
+        if json {
+            return print_json(&report, report.base_status.is_converged());
+        }
+        let s = &report.summary;
+        println!("case              {}", report.case);
+        println!("analysis          DC N-1 screening (LODF; islanding outages re-solved)");
+        println!("outages           {} ({} not in service, {} islanding, {} failed)", s.n_outages, s.n_not_in_service, s.n_islanding, s.n_failed);
+        println!("with overloads    {} ({} overloads in all)", s.n_with_overloads, s.n_overloads);
+        println!("max unserved      {:.3} MW", s.max_unserved_mw);
+        if let Some(w) = &s.worst {
+            println!(
+                "worst loading     {:.1}% on branch {} ({}-{}) after outage of branch {} ({}-{})",
+                w.loading_pct, w.branch_idx + 1, w.from_bus, w.to_bus, w.outage_branch_idx + 1, w.outage_from_bus, w.outage_to_bus
+            );
+        }
+        let mut worst: Vec<_> = report.outages.iter().filter(|o| o.n_overloads > 0).collect();
+        worst.sort_by(|a, b| b.max_loading_pct.total_cmp(&a.max_loading_pct).then(a.branch_idx.cmp(&b.branch_idx)));
+        if !worst.is_empty() {
+            println!("\n{:>8} {:>8} {:>8} {:>10} {:>10}", "outage", "from", "to", "overloads", "max load %");
+            for o in worst.iter().take(20) {
+                println!("{:>8} {:>8} {:>8} {:>10} {:>10.1}", o.branch_idx + 1, o.from_bus, o.to_bus, o.n_overloads, o.max_loading_pct);
+            }
+        }
+        println!("time              {secs:.3} s");
+        return if report.base_status.is_converged() { ExitCode::SUCCESS } else { ExitCode::from(1) };
+    }
+    let settings = AcN1Settings { pf: AcPfSettings { enforce_q_lims: qlim, ..AcPfSettings::default() }, ..AcN1Settings::default() };
+    let report = match ac_n1(&net, outages, &settings) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let secs = t0.elapsed().as_secs_f64();
+    if json {
+        return print_json(&report, report.base_status.is_converged());
+    }
+    let s = &report.summary;
+    println!("case              {}", report.case);
+    println!("analysis          AC N-1 (warm-started Newton-Raphson per outage)");
+    println!("base case         {:?} in {} iterations", report.base_status, report.base_iterations);
+    println!("outages           {} ({} not in service, {} islanding)", s.n_outages, s.n_not_in_service, s.n_islanding);
+    println!("converged         {} ({} not converged)", s.n_converged, s.n_not_converged);
+    println!("with overloads    {} ({} overloads in all)", s.n_with_overloads, s.n_overloads);
+    println!("voltage limits    violated in {} outage(s)", s.n_with_voltage_violations);
+    println!("max unserved      {:.3} MW", s.max_unserved_mw);
+    if let Some(w) = &s.worst {
+        println!(
+            "worst loading     {:.1}% on branch {} ({}-{}) after outage of branch {} ({}-{})",
+            w.loading_pct, w.branch_idx + 1, w.from_bus, w.to_bus, w.outage_branch_idx + 1, w.outage_from_bus, w.outage_to_bus
+        );
+    }
+    if let Some(l) = &s.lowest_vm {
+        println!(
+            "lowest voltage    {:.4} p.u. at bus {} after outage of branch {} ({}-{})",
+            l.vm_pu, l.bus, l.outage_branch_idx + 1, l.outage_from_bus, l.outage_to_bus
+        );
+    }
+    println!("time              {secs:.3} s");
+    if report.base_status.is_converged() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}
+
+fn print_json<T: serde::Serialize>(value: &T, ok: bool) -> ExitCode {
+    match serde_json::to_string(value) {
+        Ok(s) => {
+            println!("{s}");
+            if ok {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            }
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
     }
 }
 
