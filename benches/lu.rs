@@ -291,12 +291,15 @@ fn bench_lu(c: &mut Criterion) {
         theirs.solve(&mut xf);
         let s = ours.stats();
         eprintln!(
-            "{name}: n = {n}, nnz(A) = {}, nnz(L+U) = {}, off-diagonal pivots = {}, \
-             refactorizations = {}, residual gridsim {:.1e}, faer {:.1e}",
+            "{name}: n = {n}, nnz(A) = {}, nnz(L+U) = {}, refactor flops = {}, \
+             off-diagonal pivots = {}, refactorizations = {}, fallbacks = {}, \
+             residual gridsim = {:.1e}, residual faer = {:.1e}",
             j1.nnz(),
             s.nnz_l + s.nnz_u,
+            s.refactor_flops,
             s.off_diagonal_pivots,
             s.refactorizations,
+            s.fallbacks,
             residual(&j2, &x, &b),
             residual(&j2, &xf, &b),
         );

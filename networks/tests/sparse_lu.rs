@@ -332,3 +332,78 @@ proptest! {
         check_solves(&lu, &Problem { a: a2, b }, 1e-12)?;
     }
 }
+
+/// A real grid's structure: case1354pegase's bus graph (in-service branches, all buses but
+/// the first), two unknowns per bus coupled by `[[b, b/10], [-b/10, b]]` blocks of the branch
+/// susceptances: the shape of its power-flow Jacobian. Factor, refactor, solve.
+#[test]
+fn case1354pegase_shaped_matrix() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/cases/matpower/case1354pegase.m"
+    );
+    let case = gridsim_networks::matpower::read(path).expect("case1354pegase");
+    let index: std::collections::HashMap<u32, usize> = case
+        .bus
+        .id
+        .iter()
+        .enumerate()
+        .map(|(k, &id)| (id, k))
+        .collect();
+    let nb = case.bus.id.len();
+    let mut diag = vec![1e-3; nb];
+    let mut t = Vec::new();
+    let block = |t: &mut Vec<(usize, usize, f64)>, i: usize, k: usize, b: f64| {
+        if i == 0 || k == 0 {
+            return; // the slack bus is not an unknown
+        }
+        let (r, c) = (2 * (i - 1), 2 * (k - 1));
+        t.extend([
+            (r, c, b),
+            (r, c + 1, 0.1 * b),
+            (r + 1, c, -0.1 * b),
+            (r + 1, c + 1, b),
+        ]);
+    };
+    let br = &case.branch;
+    for l in 0..br.from_bus.len() {
+        let (Some(&f), Some(&to)) = (index.get(&br.from_bus[l]), index.get(&br.to_bus[l])) else {
+            continue;
+        };
+        if !br.in_service[l] || f == to || br.x_pu[l] == 0.0 {
+            continue;
+        }
+        let b = 1.0 / br.x_pu[l];
+        block(&mut t, f, to, -b);
+        block(&mut t, to, f, -b);
+        diag[f] += b.abs();
+        diag[to] += b.abs();
+    }
+    for (i, &d) in diag.iter().enumerate() {
+        block(&mut t, i, i, d);
+    }
+    let n = 2 * (nb - 1);
+    let a = CscMatrix::from_triplets(n, n, &t);
+    let mut lu = SparseLu::analyze(&a).unwrap();
+    lu.factor(&a).unwrap();
+    let s = lu.stats();
+    assert_eq!(s.off_diagonal_pivots, 0);
+    assert!(s.nnz_l + s.nnz_u < 3 * a.nnz(), "AMD fill too high: {s:?}");
+    let b: Vec<f64> = (0..n).map(|i| ((i * 37) % 11) as f64 - 5.0).collect();
+    let mut x = b.clone();
+    lu.solve_in_place(&mut x).unwrap();
+    assert!(rel_residual(&a, &x, &b) < 1e-14);
+    let mut a2 = a.clone();
+    a2.values
+        .iter_mut()
+        .enumerate()
+        .for_each(|(p, v)| *v *= 1.0 + 0.05 * (p as f64).sin());
+    lu.factor(&a2).unwrap();
+    assert_eq!(lu.stats().refactorizations, 1);
+    let mut x2 = b.clone();
+    lu.solve_in_place(&mut x2).unwrap();
+    assert!(rel_residual(&a2, &x2, &b) < 1e-14);
+    let mut y = b.clone();
+    lu.solve_transpose_in_place(&mut y).unwrap();
+    assert!(rel_residual(&a2.transpose(), &y, &b) < 1e-14);
+}

@@ -36,8 +36,9 @@
 //!    `A[:, pcol[k]]` into a dense work vector indexed by pivot position, apply the updates
 //!    of `U[:, k]`, and gather `U[:, k]`, `U[k, k]` and `L[:, k]`, clearing the work vector
 //!    as it goes. There is no graph search, no allocation and no pivot search. A pivot is
-//!    *degenerate* when it is zero or not finite, or when `|U[k, k]| < τ · maxᵢ |x_i|` over
-//!    its column's `L` candidates (the test that would have rejected it in stage 2); then the
+//!    *degenerate* when it is zero or not finite, or when `|U[k, k]| < τ_r · maxᵢ |x_i|` over
+//!    its column's `L` candidates, with `τ_r = 10⁻⁵` ([`REFACTOR_PIVOT_TOLERANCE`]; below `τ`
+//!    for hysteresis, see [`LuSettings`]); then the
 //!    whole factorisation is redone with fresh pivoting (stage 2), automatically.
 //!
 //!    Supernodes: when `L[:, j] = {j + 1} ∪ L[:, j + 1]` for `j₀ ≤ j < j₀ + s − 1` (AMD
@@ -70,10 +71,52 @@
 
 use super::CscMatrix;
 
-/// Threshold `τ` of partial pivoting: the diagonal is kept as pivot while
-/// `|a_jj| ≥ τ · max |column|` (KLU's default), and a refactorised pivot failing the same test
-/// triggers a fresh pivoting factorisation.
+/// Default threshold `τ` of partial pivoting (KLU's): the diagonal is kept as pivot while
+/// `|x_c| ≥ τ · max |candidates|`.
 pub const PIVOT_TOLERANCE: f64 = 1e-3;
+
+/// Default threshold `τ_r` of the refactorisation: a recorded pivot is kept while
+/// `|U[k, k]| ≥ τ_r · max |candidates|`, otherwise the factorisation pivots afresh.
+/// `τ_r < τ` gives hysteresis, so that a pivot hovering near the pivoting threshold does not
+/// cost a pivoting factorisation at every Newton iteration; the growth of one elimination
+/// step stays bounded by `1 / τ_r`.
+pub const REFACTOR_PIVOT_TOLERANCE: f64 = 1e-5;
+
+/// Numerical settings of [`SparseLu`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LuSettings {
+    /// `τ` of threshold partial pivoting, in `(0, 1]`; default [`PIVOT_TOLERANCE`]. 1 is
+    /// classical partial pivoting; smaller values keep more diagonal pivots (less fill).
+    pub pivot_tolerance: f64,
+    /// `τ_r` of the refactorisation's degenerate-pivot test, in `(0, pivot_tolerance]`;
+    /// default [`REFACTOR_PIVOT_TOLERANCE`].
+    pub refactor_pivot_tolerance: f64,
+}
+
+impl Default for LuSettings {
+    fn default() -> Self {
+        LuSettings {
+            pivot_tolerance: PIVOT_TOLERANCE,
+            refactor_pivot_tolerance: REFACTOR_PIVOT_TOLERANCE,
+        }
+    }
+}
+
+impl LuSettings {
+    /// Checks the ranges documented on the fields.
+    pub fn validate(&self) -> Result<(), String> {
+        let (t, r) = (self.pivot_tolerance, self.refactor_pivot_tolerance);
+        if !(t > 0.0 && t <= 1.0) {
+            return Err(format!("pivot_tolerance must be in (0, 1], got {t}"));
+        }
+        if !(r > 0.0 && r <= t) {
+            return Err(format!(
+                "refactor_pivot_tolerance must be in (0, {t}], got {r}"
+            ));
+        }
+        Ok(())
+    }
+}
 
 /// Marks a row that has not been chosen as pivot yet.
 const NONE: u32 = u32::MAX;
@@ -104,6 +147,9 @@ pub enum LuError {
     /// while eliminating it.
     #[error("non-finite value in column {column}")]
     NonFinite { column: usize },
+    /// [`LuSettings::validate`] refused the settings.
+    #[error("invalid LU settings: {reason}")]
+    InvalidSettings { reason: String },
     /// The dimension does not fit the 32-bit row indices used by the factors.
     #[error("matrix dimension {n} is too large (at most {max})")]
     TooLarge { n: usize, max: usize },
@@ -232,6 +278,7 @@ pub struct SparseLu {
     l_pattern: Vec<u32>,
     /// Pivot order and patterns are recorded (a refactorisation may be tried).
     has_structure: bool,
+    settings: LuSettings,
     /// The last `factor` succeeded: the factors are usable by the solves.
     factored: bool,
     stats: LuStats,
@@ -264,14 +311,17 @@ impl SparseLu {
 
     fn check_analyzable(a: &CscMatrix) -> Result<(), LuError> {
         if a.nrows != a.ncols {
-            return Err(LuError::NotSquare { nrows: a.nrows, ncols: a.ncols });
+            return Err(LuError::NotSquare {
+                nrows: a.nrows,
+                ncols: a.ncols,
+            });
         }
-        a.check().map_err(|reason| LuError::InvalidMatrix { reason })?;
         let max = (u32::MAX - 1) as usize;
         if a.nrows > max {
             return Err(LuError::TooLarge { n: a.nrows, max });
         }
-        Ok(())
+        a.check()
+            .map_err(|reason| LuError::InvalidMatrix { reason })
     }
 
     /// `a` checked by [`Self::check_analyzable`], `pcol` a permutation.
@@ -304,6 +354,7 @@ impl SparseLu {
             u_pattern: Vec::new(),
             l_pattern: Vec::new(),
             has_structure: false,
+            settings: LuSettings::default(),
             factored: false,
             stats: LuStats::default(),
         })
@@ -312,6 +363,20 @@ impl SparseLu {
     /// Dimension of the analysed matrix.
     pub fn n(&self) -> usize {
         self.n
+    }
+
+    /// Replaces the default [`LuSettings`]; takes effect at the next [`SparseLu::factor`].
+    pub fn with_settings(mut self, settings: LuSettings) -> Result<Self, LuError> {
+        settings
+            .validate()
+            .map_err(|reason| LuError::InvalidSettings { reason })?;
+        self.settings = settings;
+        Ok(self)
+    }
+
+    /// The settings in force.
+    pub fn settings(&self) -> LuSettings {
+        self.settings
     }
 
     /// Sizes and counters of the current factorisation.
@@ -330,9 +395,13 @@ impl SparseLu {
     ///
     /// The first call factorises with threshold partial pivoting and records pivot order and
     /// patterns; later calls refactorise with them, and redo a pivoting factorisation by
-    /// themselves when a pivot degenerates (see the module documentation). On error the
-    /// previous factors are no longer usable (`solve_in_place` returns
-    /// [`LuError::NotFactored`]).
+    /// themselves when a pivot degenerates (see the module documentation).
+    ///
+    /// A refactorisation costs no allocation; checking the pattern reads `col_ptr` and
+    /// `row_idx` once (about 2 % of a refactorisation of a power-flow Jacobian).
+    /// [`LuError::PatternMismatch`] leaves the previous factors usable; after
+    /// [`LuError::Singular`] or [`LuError::NonFinite`] they are not (the solves return
+    /// [`LuError::NotFactored`]) and the next call pivots afresh.
     pub fn factor(&mut self, a: &CscMatrix) -> Result<(), LuError> {
         if a.nrows != self.n
             || a.ncols != self.n
@@ -379,8 +448,15 @@ impl SparseLu {
         self.u_ptr.push(0);
         self.u_idx.clear();
         self.u_val.clear();
+        // First-time guess: nnz(L) ≈ nnz(U) ≈ nnz(A) for AMD-ordered power-flow matrices.
+        let guess = values.len();
+        self.l_idx.reserve(guess);
+        self.l_val.reserve(guess);
+        self.u_idx.reserve(guess);
+        self.u_val.reserve(guess);
         self.stats.off_diagonal_pivots = 0;
 
+        let tol = self.settings.pivot_tolerance;
         let x = &mut self.work[..];
         let mark = &mut self.mark[..];
         let prow_inv = &mut self.prow_inv[..];
@@ -442,8 +518,7 @@ impl SparseLu {
             if arg_max == NONE {
                 return Err(LuError::Singular { column: c });
             }
-            let diag_ok =
-                prow_inv[c] == NONE && mark[c] == stamp && x[c].abs() >= PIVOT_TOLERANCE * max_abs;
+            let diag_ok = prow_inv[c] == NONE && mark[c] == stamp && x[c].abs() >= tol * max_abs;
             let piv_row = if diag_ok { c as u32 } else { arg_max };
             if piv_row as usize != c {
                 self.stats.off_diagonal_pivots += 1;
@@ -537,10 +612,7 @@ impl SparseLu {
             while p < e {
                 let j = self.u_idx[p] as usize;
                 let mut t = 1;
-                while p + t < e
-                    && j + t <= sn_end[j]
-                    && self.u_idx[p + t] as usize == j + t
-                {
+                while p + t < e && j + t <= sn_end[j] && self.u_idx[p + t] as usize == j + t {
                     t += 1;
                 }
                 self.u_run[p] = t as u32;
@@ -566,13 +638,15 @@ impl SparseLu {
             .iter()
             .map(|&j| l_ptr[j as usize + 1] - l_ptr[j as usize])
             .sum();
+        // Only this function writes the index arrays: check them once, here.
+        debug_assert!(self.structure_is_valid());
     }
 
     /// Numeric refactorisation with the recorded pivot order and patterns. Returns `false`
     /// (with the work vector cleared) at the first degenerate pivot.
     fn refactor(&mut self, values: &[f64]) -> bool {
-        debug_assert!(self.structure_is_valid());
         let n = self.n;
+        let tol_r = self.settings.refactor_pivot_tolerance;
         let x = &mut self.work[..];
         let a_ptr = &self.a_col_ptr[..];
         let a_piv = &self.a_piv_row[..];
@@ -598,7 +672,8 @@ impl SparseLu {
         );
         for k in 0..n {
             // SAFETY (all `get_unchecked` below): `structure_is_valid` holds after every
-            // pivoting factorisation and nothing else writes these arrays: every pointer array
+            // pivoting factorisation (`finish_structure` asserts it in debug builds and the
+            // tests) and nothing else writes these arrays: every pointer array
             // is non-decreasing and ends at its index array's length (checked above), every
             // row index of `L`, `U` and `a_piv` is `< n`, every `pcol` entry is `< n`, and every
             // `U` row index `j` indexes `l_ptr[j + 1]` with `j < k < n`.
@@ -666,7 +741,7 @@ impl SparseLu {
                     && pivot != 0.0
                     && pivot.is_finite()
                     && max_abs.is_finite()
-                    && pivot.abs() >= PIVOT_TOLERANCE * max_abs;
+                    && pivot.abs() >= tol_r * max_abs;
                 if !ok {
                     return false;
                 }
@@ -704,7 +779,8 @@ impl SparseLu {
             && self.l_super.windows(2).all(|w| {
                 w[0] < w[1]
                     && (w[0] as usize..w[1] as usize - 1).all(|c| {
-                        self.l_ptr[c + 1] - self.l_ptr[c] == self.l_ptr[c + 2] - self.l_ptr[c + 1] + 1
+                        self.l_ptr[c + 1] - self.l_ptr[c]
+                            == self.l_ptr[c + 2] - self.l_ptr[c + 1] + 1
                     })
             })
             && self.u_run.len() == self.u_idx.len()
@@ -716,12 +792,12 @@ impl SparseLu {
                     let j = self.u_idx[p] as usize;
                     let ok = t >= 1
                         && p + t <= e
-                        && (1..t).all(|a| {
-                            self.u_idx[p + a] as usize == j + a && self.u_run[p + a] == 0
-                        })
+                        && (1..t)
+                            .all(|a| self.u_idx[p + a] as usize == j + a && self.u_run[p + a] == 0)
                         && (0..t.saturating_sub(1)).all(|a| {
                             let c = j + a;
-                            self.l_ptr[c + 1] - self.l_ptr[c] == self.l_ptr[c + 2] - self.l_ptr[c + 1] + 1
+                            self.l_ptr[c + 1] - self.l_ptr[c]
+                                == self.l_ptr[c + 2] - self.l_ptr[c + 1] + 1
                         });
                     if !ok {
                         return false;
@@ -922,7 +998,9 @@ fn shared_rows_update(
         let s = l_ptr[j + a] + (t - 1 - a);
         &l_val[s..s + m]
     };
-    debug_assert!(rows.iter().all(|&i| (i as usize) >= offset && (i as usize) - offset < tail.len()));
+    debug_assert!(rows
+        .iter()
+        .all(|&i| (i as usize) >= offset && (i as usize) - offset < tail.len()));
     // SAFETY (each `get_unchecked_mut` below): rows of `L[:, last]` are in `last + 1 .. n`
     // (`structure_is_valid`), so `i - offset` is in `0 .. n - offset = tail.len()`.
     let mut a = 0;
@@ -957,9 +1035,7 @@ fn shared_rows_update(
             _ => {
                 let (v0, v1, v2, v3) = (shared(a), shared(a + 1), shared(a + 2), shared(a + 3));
                 let (x0, x1, x2, x3) = (xs[a], xs[a + 1], xs[a + 2], xs[a + 3]);
-                for ((((&i, &l0), &l1), &l2), &l3) in
-                    rows.iter().zip(v0).zip(v1).zip(v2).zip(v3)
-                {
+                for ((((&i, &l0), &l1), &l2), &l3) in rows.iter().zip(v0).zip(v1).zip(v2).zip(v3) {
                     let xi = unsafe { tail.get_unchecked_mut(i as usize - offset) };
                     *xi = (((*xi - l0 * x0) - l1 * x1) - l2 * x2) - l3 * x3;
                 }
@@ -1117,6 +1193,104 @@ mod tests {
         let mut x = b.clone();
         lu.solve_in_place(&mut x).unwrap();
         assert!(residual(&a3, &x, &b) < 1e-14);
+    }
+
+    #[test]
+    fn refactor_hysteresis_keeps_a_weak_but_acceptable_pivot() {
+        let a1 = csc(2, &[(0, 0, 4.0), (1, 0, 1.0), (0, 1, 1.0), (1, 1, 4.0)]);
+        // |diag| / max = 1e-4: below τ = 1e-3 (a fresh factorisation pivots off the
+        // diagonal), above τ_r = 1e-5 (a refactorisation keeps the diagonal).
+        let a2 = csc(2, &[(0, 0, 1e-4), (1, 0, 1.0), (0, 1, 1.0), (1, 1, 1e-4)]);
+        let mut lu = SparseLu::analyze(&a1).unwrap();
+        lu.factor(&a1).unwrap();
+        lu.factor(&a2).unwrap();
+        let s = lu.stats();
+        assert_eq!(
+            (s.refactorizations, s.fallbacks, s.off_diagonal_pivots),
+            (1, 0, 0)
+        );
+        let mut x = vec![1.0, 2.0];
+        lu.solve_in_place(&mut x).unwrap();
+        assert!(residual(&a2, &x, &[1.0, 2.0]) < 1e-12);
+        // The same refactorisation with τ_r = τ pivots afresh.
+        let strict = LuSettings {
+            refactor_pivot_tolerance: PIVOT_TOLERANCE,
+            ..LuSettings::default()
+        };
+        let mut lu = SparseLu::analyze(&a1)
+            .unwrap()
+            .with_settings(strict)
+            .unwrap();
+        lu.factor(&a1).unwrap();
+        lu.factor(&a2).unwrap();
+        let s = lu.stats();
+        assert_eq!(
+            (s.refactorizations, s.fallbacks, s.off_diagonal_pivots),
+            (0, 1, 2)
+        );
+    }
+
+    #[test]
+    fn invalid_settings() {
+        let a = tridiag(3, 4.0);
+        for (t, r) in [
+            (0.0, 0.0),
+            (2.0, 1e-5),
+            (1e-3, 1e-2),
+            (f64::NAN, 1e-5),
+            (1e-3, 0.0),
+        ] {
+            let s = LuSettings {
+                pivot_tolerance: t,
+                refactor_pivot_tolerance: r,
+            };
+            let got = SparseLu::analyze(&a).unwrap().with_settings(s);
+            assert!(
+                matches!(got, Err(LuError::InvalidSettings { .. })),
+                "{t} {r}"
+            );
+        }
+        assert!(SparseLu::analyze(&a)
+            .unwrap()
+            .with_settings(LuSettings::default())
+            .is_ok());
+    }
+
+    #[test]
+    fn custom_column_order() {
+        let a = tridiag(5, 4.0);
+        assert!(matches!(
+            SparseLu::analyze_with_column_order(&a, &[0, 1, 2, 3, 3]),
+            Err(LuError::InvalidMatrix { .. })
+        ));
+        let order = [4, 2, 0, 1, 3];
+        let mut lu = SparseLu::analyze_with_column_order(&a, &order).unwrap();
+        assert_eq!(lu.column_order(), order);
+        lu.factor(&a).unwrap();
+        let b = vec![1.0; 5];
+        let mut x = b.clone();
+        lu.solve_in_place(&mut x).unwrap();
+        assert!(residual(&a, &x, &b) < 1e-12);
+    }
+
+    #[test]
+    fn too_large() {
+        // The dimension is checked before the (here absent) arrays.
+        let n = 1usize << 33;
+        let a = CscMatrix {
+            nrows: n,
+            ncols: n,
+            col_ptr: vec![],
+            row_idx: vec![],
+            values: vec![],
+        };
+        assert_eq!(
+            SparseLu::analyze(&a).unwrap_err(),
+            LuError::TooLarge {
+                n,
+                max: (u32::MAX - 1) as usize
+            }
+        );
     }
 
     #[test]
@@ -1326,4 +1500,3 @@ mod tests {
         assert_eq!(x, expect);
     }
 }
-

@@ -7,7 +7,7 @@
 
 pub mod lu;
 
-pub use lu::{LuError, LuStats, SparseLu};
+pub use lu::{LuError, LuSettings, LuStats, SparseLu};
 
 /// A sparse matrix in compressed-sparse-column form.
 ///
