@@ -32,6 +32,8 @@ struct Reduced {
     map: Vec<usize>,
     mat: CscMatrix,
     lu: SparseLu,
+    /// `lu` holds a factorisation of the current values of `mat`.
+    factored: bool,
 }
 
 impl DcPowerFlow {
@@ -89,9 +91,13 @@ impl DcPowerFlow {
                 }
             }
             let lu = SparseLu::analyze(&mat).map_err(|_| PfStatus::Singular)?;
-            *cache = Some(Reduced { roles: topo.role.clone(), var, map, mat, lu });
+            *cache = Some(Reduced { roles: topo.role.clone(), var, map, mat, lu, factored: false });
         }
         let c = cache.as_mut().ok_or(PfStatus::Singular)?;
+        if c.factored {
+            // Same roles and same B values as the last solve: the factorisation stands.
+            return Ok(c);
+        }
         c.mat.values.iter_mut().for_each(|v| *v = 0.0);
         for (p, &q) in c.map.iter().enumerate() {
             if q != usize::MAX {
@@ -144,7 +150,10 @@ impl DcPowerFlow {
                             }
                         }
                     }
-                    if red.lu.factor(&red.mat).is_err() || red.lu.solve_in_place(&mut rhs).is_err() {
+                    if !red.factored {
+                        red.factored = red.lu.factor(&red.mat).is_ok();
+                    }
+                    if !red.factored || red.lu.solve_in_place(&mut rhs).is_err() {
                         status = PfStatus::Singular;
                     } else {
                         for i in 0..nb {
