@@ -492,7 +492,15 @@ class Gridsim:
         doc, err, wall_s = self._run(["n1", str(case_path), "--json"] + (["--dc"] if dc else []), timeout_s)
         if err:
             return {"error": f"gridsim: {err}"}
-        return {"total_s": wall_s, "doc_keys": sorted(doc)[:12] if isinstance(doc, dict) else None}
+        summary = doc.get("summary", {}) if isinstance(doc, dict) else {}
+        n_failed = summary.get("n_not_converged", summary.get("n_failed"))
+        return {
+            "total_s": wall_s,
+            "n_outages": summary.get("n_outages"),
+            "n_islanding": summary.get("n_islanding"),
+            "n_failed": n_failed,
+            "base_status": doc.get("base_status") if isinstance(doc, dict) else None,
+        }
 
 
 def load_reference(reference_dir, case, run):
@@ -755,7 +763,10 @@ def render(args, env, load_before, load_after, pf, n1, ts):
                 note = (f"{ls['n_contingencies']} branch outages ({ls['n_islanding']} islanding, solved on the "
                         f"main island), {ls['n_converged']} converged; solve {ls['compute_s']:.2f} s + MW flows "
                         f"{ls['total_s'] - ls['compute_s']:.2f} s")
-            gs_text = short(gs["error"].removeprefix("gridsim: "), 50) if "error" in gs else f"{gs['total_s']:.2f} (wall, incl. start-up and parse)"
+            gs_text = short(gs["error"].removeprefix("gridsim: "), 50) if "error" in gs else f"{gs['total_s']:.2f}"
+            if "error" not in gs and gs.get("n_outages") is not None:
+                note += (f"; gridsim (wall clock incl. start-up and parse): {gs['n_outages']} outages, "
+                         f"{gs['n_islanding']} islanding, {gs['n_failed']} not converged")
             ratio = "" if "error" in gs or "error" in ls else f"; gridsim/lightsim2grid {gs['total_s'] / ls['total_s']:.2f}×"
             add(f"| {label}, {entry['case']} | {ls_text} | {gs_text} | {note}{ratio} |")
         if ts:
