@@ -213,6 +213,47 @@ fn every_distribution_case_with_conversion_code_is_converted() {
 }
 
 #[test]
+fn matlab_syntax_variants_are_read() {
+    let text = "% header\n%{\nblock comment with mpc.bus = [ ;\n%}\nfunction [out] = variants()\n\
+        out.version = \"2\"; out.baseMVA = 1e2;\n\
+        out.bus = [ %% comment after the bracket\n\
+        \t10, 3, 0, 0, 0, 0, 1, 1, 0, 345, 1, 1.1, 0.9 % trailing comment\n\
+        \t20 1 1.5E+2 -3.0e1 0 0 1 1 0 345 1 1.1 ...\n\t\t0.9; ;\n\
+        \t7 4 0 0 0 0 2 1 0 345 1 1.1 0.9];\n\
+        out.gen = [10 0 0 Inf -Inf 1 100 0 250 10];\n\
+        out.branch = [10 20 .01 0.085 0.176 0 0 0 0 0 1; 20 7 0.01 0.085 0 0 0 0 0 0 0];\n\
+        define_constants;\n\
+        out.bus(:, VMAX) = out.bus(:, VMAX) .* [1; 1; 1] - 0.05;\n\
+        out.reserves.zones = [1 1];\n\
+        end\n";
+    let c = matpower::parse_str(text, "variants.m").unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(c.name, "variants");
+    assert_eq!(c.bus.id, vec![10, 20, 7]);
+    assert_eq!(
+        c.bus.bus_type,
+        vec![BusType::Ref, BusType::Pq, BusType::Isolated]
+    );
+    assert_eq!((c.bus.pd_mw[1], c.bus.qd_mvar[1]), (150.0, -30.0));
+    assert_eq!(c.bus.vmin_pu[1], 0.9);
+    assert_eq!(c.bus.vmax_pu, vec![1.1 * 1.0 - 0.05; 3]);
+    assert_eq!(
+        (c.gen.qmax_mvar[0], c.gen.qmin_mvar[0]),
+        (f64::INFINITY, f64::NEG_INFINITY)
+    );
+    assert_eq!(c.gen.in_service, vec![false]);
+    assert_eq!(c.branch.in_service, vec![true, false]);
+    assert_eq!(
+        (c.branch.angmin_deg[1], c.branch.angmax_deg[1]),
+        (-360.0, 360.0)
+    );
+    assert_eq!(
+        c.other_fields,
+        vec![("reserves.zones".to_string(), "[1 1]".to_string())]
+    );
+    check_case(Path::new("variants.m"), &c);
+}
+
+#[test]
 fn gz_and_plain_files_read_the_same_and_write_file_round_trips() {
     let c = read("pglib", "pglib_opf_case14_ieee.m.gz");
     let dir = std::env::temp_dir().join(format!("gridsim-matpower-io-{}", std::process::id()));

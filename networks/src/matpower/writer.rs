@@ -36,15 +36,24 @@ const BRANCH_EXTRA: [&str; 8] = [
 /// `x` as the writer prints it: shortest round-trip decimal, switching to exponent notation
 /// for very large or very small magnitudes; `Inf`, `-Inf`, `NaN` as in MATLAB.
 pub(crate) fn format_f64(x: f64) -> String {
-    if x.is_nan() {
-        "NaN".to_string()
+    let mut s = String::new();
+    push_f64(&mut s, x);
+    s
+}
+
+/// Appends `x` to `out` as [`format_f64`] prints it, without a temporary string.
+fn push_f64(out: &mut String, x: f64) {
+    use std::fmt::Write as _;
+    // Writing to a `String` cannot fail.
+    let _ = if x.is_nan() {
+        out.write_str("NaN")
     } else if x.is_infinite() {
-        if x > 0.0 { "Inf" } else { "-Inf" }.to_string()
+        out.write_str(if x > 0.0 { "Inf" } else { "-Inf" })
     } else if x != 0.0 && (x.abs() >= 1e16 || x.abs() < 1e-5) {
-        format!("{x:e}")
+        write!(out, "{x:e}")
     } else {
-        format!("{x}")
-    }
+        write!(out, "{x}")
+    };
 }
 
 fn invalid(msg: String) -> io::Error {
@@ -101,7 +110,7 @@ fn write_matrix(
         line.clear();
         for k in 0..width {
             line.push('\t');
-            line.push_str(&format_f64(row.get(k).copied().unwrap_or(0.0)));
+            push_f64(&mut line, row.get(k).copied().unwrap_or(0.0));
         }
         line.push_str(";\n");
         out.write_all(line.as_bytes())?;
