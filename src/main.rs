@@ -348,7 +348,7 @@ fn cmd_n1(path: &Path, dc: bool, outages_1based: &[usize], qlim: bool, json: boo
         }
         let s = &report.summary;
         println!("case              {}", report.case);
-        println!("analysis          DC N-1 screening (LODF; islanding outages re-solved)");
+        println!("analysis          DC N-1 screening (LODF; islanding outages by split-island formulas)");
         println!("outages           {} ({} not in service, {} islanding, {} failed)", s.n_outages, s.n_not_in_service, s.n_islanding, s.n_failed);
         println!("with overloads    {} ({} overloads in all)", s.n_with_overloads, s.n_overloads);
         println!("max unserved      {:.3} MW", s.max_unserved_mw);

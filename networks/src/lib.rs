@@ -4,7 +4,10 @@
 //! - [`network`]: a case compiled to per-unit, densely indexed form, with topology (islands).
 //! - [`ybus`]: bus admittance (AC) and susceptance (DC) matrices.
 //! - [`dcpf`], [`acpf`]: DC and Newton–Raphson AC power flow.
+//! - [`sensitivity`], [`contingency`]: PTDF/LODF and N-1 contingency analysis (DC and AC).
 //! - [`sparse`]: CSC matrices and the sparse LU with symbolic reuse.
+//! - [`opf`]: DC optimal power flow and economic dispatch on HiGHS.
+//! - [`results`], [`output`]: power flow results with a status; CSV and JSON writers.
 //!
 //! ```
 //! use gridsim_networks::matpower;
@@ -12,23 +15,24 @@
 //! assert_eq!(case.bus.len(), 9);
 //! ```
 
+pub mod acpf;
 pub mod case;
+pub mod contingency;
+pub mod dcpf;
 pub mod error;
 pub mod matpower;
-pub mod sparse;
-
-pub use case::{BusId, BusType, Case};
-pub use error::NetworkError;
 pub mod network;
+pub mod opf;
+pub mod output;
+pub mod results;
+pub mod sensitivity;
+pub mod sparse;
 pub mod topology;
 pub mod ybus;
-pub mod acpf;
-pub mod dcpf;
-pub mod opf;
-pub mod results;
 
 pub use acpf::{AcPfSettings, AcPowerFlow, Start};
+pub use case::{BusId, BusType, Case};
 pub use dcpf::DcPowerFlow;
+pub use error::NetworkError;
 pub use network::Network;
 pub use results::{PfStatus, PowerFlowResult};
-pub mod output;
