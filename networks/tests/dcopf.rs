@@ -1,7 +1,9 @@
 //! DC OPF and economic dispatch: hand-checked 3-bus cases, every status forced, reuse across
 //! solves, and the 16 MATPOWER reference solutions.
 
-use gridsim_networks::opf::{DcOpf, DcOpfSettings, EconomicDispatch, HighsOptionValue, OpfStatus, Penalties};
+use gridsim_networks::opf::{
+    DcOpf, DcOpfSettings, EconomicDispatch, HighsOptionValue, OpfStatus, Penalties, QpMethod,
+};
 use gridsim_networks::{matpower, Case, Network};
 
 /// A 3-bus triangle (every line x = 0.1 p.u., base 100 MVA): G1 at bus 1 (reference), G2 at
@@ -58,14 +60,33 @@ fn dcopf_binding_line_separates_prices_as_computed_by_hand() {
     let case = tri(150.0, [0.0, 80.0, 0.0], [200.0, 200.0], LINEAR_10_30);
     let r = solve(&case, DcOpfSettings::default());
     assert_eq!(r.status, OpfStatus::Optimal, "{:?}", r.diagnostics);
-    assert!(close(r.objective_usd_per_h, 2700.0, 1e-6), "{}", r.objective_usd_per_h);
-    assert!(close(r.pg_mw[0], 90.0, 1e-6) && close(r.pg_mw[1], 60.0, 1e-6), "{:?}", r.pg_mw);
+    assert!(
+        close(r.objective_usd_per_h, 2700.0, 1e-6),
+        "{}",
+        r.objective_usd_per_h
+    );
+    assert!(
+        close(r.pg_mw[0], 90.0, 1e-6) && close(r.pg_mw[1], 60.0, 1e-6),
+        "{:?}",
+        r.pg_mw
+    );
     let lmp = &r.lmp_usd_per_mwh;
-    assert!(close(lmp[0], 10.0, 1e-6) && close(lmp[1], 30.0, 1e-6) && close(lmp[2], 50.0, 1e-6), "{lmp:?}");
+    assert!(
+        close(lmp[0], 10.0, 1e-6) && close(lmp[1], 30.0, 1e-6) && close(lmp[2], 50.0, 1e-6),
+        "{lmp:?}"
+    );
     assert!(close(r.branch_pf_mw[1], 80.0, 1e-6), "{:?}", r.branch_pf_mw);
-    assert!(close(r.branch_mu_usd_per_mwh[1], 60.0, 1e-6), "{:?}", r.branch_mu_usd_per_mwh);
+    assert!(
+        close(r.branch_mu_usd_per_mwh[1], 60.0, 1e-6),
+        "{:?}",
+        r.branch_mu_usd_per_mwh
+    );
     assert_eq!(r.branch_mu_usd_per_mwh[0], 0.0);
-    assert!(close(r.va_deg[2], (-0.08f64).to_degrees(), 1e-9), "{:?}", r.va_deg);
+    assert!(
+        close(r.va_deg[2], (-0.08f64).to_degrees(), 1e-9),
+        "{:?}",
+        r.va_deg
+    );
     assert_eq!(r.va_deg[0], 0.0);
 }
 
@@ -74,20 +95,90 @@ fn dcopf_binding_line_separates_prices_as_computed_by_hand() {
 /// cheap, so flow 2→3 binds; the shadow price of a to→from limit is negative.
 #[test]
 fn dcopf_shadow_price_sign_follows_the_binding_direction() {
-    let case = tri(150.0, [0.0, 0.0, 80.0], [200.0, 200.0], "2 0 0 2 30 0;\n2 0 0 2 10 0;");
+    let case = tri(
+        150.0,
+        [0.0, 0.0, 80.0],
+        [200.0, 200.0],
+        "2 0 0 2 30 0;\n2 0 0 2 10 0;",
+    );
     let r = solve(&case, DcOpfSettings::default());
     assert_eq!(r.status, OpfStatus::Optimal);
     // By symmetry with the first test: G2 = 90, G1 = 60, flow 2→3 = 80 (from end is bus 2).
     assert!(close(r.pg_mw[1], 90.0, 1e-6), "{:?}", r.pg_mw);
-    assert!(close(r.branch_mu_usd_per_mwh[2], 60.0, 1e-6), "{:?}", r.branch_mu_usd_per_mwh);
+    assert!(
+        close(r.branch_mu_usd_per_mwh[2], 60.0, 1e-6),
+        "{:?}",
+        r.branch_mu_usd_per_mwh
+    );
     // Reverse the branch's orientation in the case: the same flow is now to→from.
     let mut rev = case.clone();
     rev.branch.from_bus[2] = 3;
     rev.branch.to_bus[2] = 2;
     let r2 = solve(&rev, DcOpfSettings::default());
-    assert!(close(r2.branch_pf_mw[2], -80.0, 1e-6), "{:?}", r2.branch_pf_mw);
-    assert!(close(r2.branch_mu_usd_per_mwh[2], -60.0, 1e-6), "{:?}", r2.branch_mu_usd_per_mwh);
+    assert!(
+        close(r2.branch_pf_mw[2], -80.0, 1e-6),
+        "{:?}",
+        r2.branch_pf_mw
+    );
+    assert!(
+        close(r2.branch_mu_usd_per_mwh[2], -60.0, 1e-6),
+        "{:?}",
+        r2.branch_mu_usd_per_mwh
+    );
     assert!(close(r2.objective_usd_per_h, r.objective_usd_per_h, 1e-6));
+}
+
+/// An angle-difference limit θ1 − θ3 ≤ 4° on line 1–3 (x = 0.1) caps its flow at
+/// 4°·π/180 / 0.1 = 0.69813 p.u.: with G1 = a, 50 + a/3 ≤ 69.813 MW gives a = 59.4395 MW and
+/// a cost of 10 a + 30 (150 − a) = 4,500 − 20 a. ANGMIN = −360° is kept as given (MATPOWER).
+#[test]
+fn dcopf_angle_difference_limit_binds_like_a_rating() {
+    let mut case = tri(150.0, [0.0; 3], [200.0, 200.0], LINEAR_10_30);
+    case.branch.angmax_deg[1] = 4.0;
+    let r = solve(&case, DcOpfSettings::default());
+    assert_eq!(r.status, OpfStatus::Optimal);
+    let cap_mw = 4f64.to_radians() / 0.1 * 100.0;
+    let a = 3.0 * (cap_mw - 50.0);
+    assert!(close(r.pg_mw[0], a, 1e-6), "{:?} vs {a}", r.pg_mw);
+    assert!(close(r.objective_usd_per_h, 4500.0 - 20.0 * a, 1e-6));
+    assert!(
+        close(r.va_deg[0] - r.va_deg[2], 4.0, 1e-9),
+        "{:?}",
+        r.va_deg
+    );
+    // Without angle limits (or with ANGMAX = 0, "no limit" in MATPOWER) G1 takes everything.
+    let r = solve(
+        &case,
+        DcOpfSettings {
+            enforce_angle_limits: false,
+            ..DcOpfSettings::default()
+        },
+    );
+    assert!(close(r.pg_mw[0], 150.0, 1e-6));
+    case.branch.angmax_deg[1] = 0.0;
+    let r = solve(&case, DcOpfSettings::default());
+    assert!(close(r.pg_mw[0], 150.0, 1e-6));
+}
+
+/// A rating changed between two solves changes only a row bound: the model is reused and
+/// HiGHS hot-starts (1–3 at 80 MW: 2,700 $/h; at 120 MW G1 serves all 150 MW, 100 MW of it
+/// through 1–3: 1,500 $/h).
+#[test]
+fn dcopf_rating_change_between_solves_reuses_the_model() {
+    let case = tri(150.0, [0.0, 80.0, 0.0], [200.0, 200.0], LINEAR_10_30);
+    let mut net = Network::from_case(&case).expect("compiles");
+    let mut opf = DcOpf::for_case(&case, &net, DcOpfSettings::default()).expect("setup");
+    let r1 = opf.solve(&net);
+    assert!(close(r1.objective_usd_per_h, 2700.0, 1e-6) && !r1.warm_started);
+    net.br_rate_a_pu[1] = 1.2;
+    let r2 = opf.solve(&net);
+    assert!(r2.warm_started);
+    assert!(
+        close(r2.objective_usd_per_h, 1500.0, 1e-6),
+        "{}",
+        r2.objective_usd_per_h
+    );
+    assert!(r2.lmp_usd_per_mwh.iter().all(|&l| close(l, 10.0, 1e-6)));
 }
 
 /// G1: piecewise linear through (0, 0), (100, 1000), (200, 3000): 10 $/MWh up to 100 MW, then
@@ -96,15 +187,41 @@ fn dcopf_shadow_price_sign_follows_the_binding_direction() {
 #[test]
 fn dcopf_piecewise_linear_cost_by_hand() {
     let gc = "1 0 0 3 0 0 100 1000 200 3000;\n2 0 0 2 15 0 0 0 0 0;";
-    let r = solve(&tri(150.0, [0.0; 3], [200.0, 200.0], gc), DcOpfSettings::default());
+    let r = solve(
+        &tri(150.0, [0.0; 3], [200.0, 200.0], gc),
+        DcOpfSettings::default(),
+    );
     assert_eq!(r.status, OpfStatus::Optimal);
-    assert!(close(r.objective_usd_per_h, 1750.0, 1e-6), "{}", r.objective_usd_per_h);
-    assert!(close(r.pg_mw[0], 100.0, 1e-6) && close(r.pg_mw[1], 50.0, 1e-6), "{:?}", r.pg_mw);
-    assert!(r.lmp_usd_per_mwh.iter().all(|&l| close(l, 15.0, 1e-6)), "{:?}", r.lmp_usd_per_mwh);
-    let r = solve(&tri(250.0, [0.0; 3], [200.0, 100.0], gc), DcOpfSettings::default());
-    assert!(close(r.objective_usd_per_h, 3500.0, 1e-6), "{}", r.objective_usd_per_h);
+    assert!(
+        close(r.objective_usd_per_h, 1750.0, 1e-6),
+        "{}",
+        r.objective_usd_per_h
+    );
+    assert!(
+        close(r.pg_mw[0], 100.0, 1e-6) && close(r.pg_mw[1], 50.0, 1e-6),
+        "{:?}",
+        r.pg_mw
+    );
+    assert!(
+        r.lmp_usd_per_mwh.iter().all(|&l| close(l, 15.0, 1e-6)),
+        "{:?}",
+        r.lmp_usd_per_mwh
+    );
+    let r = solve(
+        &tri(250.0, [0.0; 3], [200.0, 100.0], gc),
+        DcOpfSettings::default(),
+    );
+    assert!(
+        close(r.objective_usd_per_h, 3500.0, 1e-6),
+        "{}",
+        r.objective_usd_per_h
+    );
     assert!(close(r.pg_mw[0], 150.0, 1e-6), "{:?}", r.pg_mw);
-    assert!(r.lmp_usd_per_mwh.iter().all(|&l| close(l, 20.0, 1e-6)), "{:?}", r.lmp_usd_per_mwh);
+    assert!(
+        r.lmp_usd_per_mwh.iter().all(|&l| close(l, 20.0, 1e-6)),
+        "{:?}",
+        r.lmp_usd_per_mwh
+    );
     assert!(close(r.generation_cost_usd_per_h, 3500.0, 1e-6));
 }
 
@@ -113,15 +230,33 @@ fn dcopf_piecewise_linear_cost_by_hand() {
 /// cost of 100 + 1,000 + 5 + 50 + 500 + 5 = 1,660 $/h (constant terms included).
 #[test]
 fn economic_dispatch_quadratic_by_hand_with_system_lambda() {
-    let case = tri(150.0, [10.0, 10.0, 10.0], [200.0, 200.0], "2 0 0 3 0.01 10 5;\n2 0 0 3 0.02 10 5;");
+    let case = tri(
+        150.0,
+        [10.0, 10.0, 10.0],
+        [200.0, 200.0],
+        "2 0 0 3 0.01 10 5;\n2 0 0 3 0.02 10 5;",
+    );
     let net = Network::from_case(&case).expect("compiles");
-    let mut ed = EconomicDispatch::new(&net, &case.gencost, DcOpfSettings::default()).expect("setup");
+    let mut ed =
+        EconomicDispatch::new(&net, &case.gencost, DcOpfSettings::default()).expect("setup");
     let r = ed.solve(&net);
     assert_eq!(r.status, OpfStatus::Optimal, "{:?}", r.diagnostics);
-    assert!(close(r.objective_usd_per_h, 1660.0, 1e-6), "{}", r.objective_usd_per_h);
-    assert!(close(r.pg_mw[0], 100.0, 1e-5) && close(r.pg_mw[1], 50.0, 1e-5), "{:?}", r.pg_mw);
+    assert!(
+        close(r.objective_usd_per_h, 1660.0, 1e-6),
+        "{}",
+        r.objective_usd_per_h
+    );
+    assert!(
+        close(r.pg_mw[0], 100.0, 1e-5) && close(r.pg_mw[1], 50.0, 1e-5),
+        "{:?}",
+        r.pg_mw
+    );
     assert_eq!(r.system_lambda_usd_per_mwh.len(), 1);
-    assert!(close(r.system_lambda_usd_per_mwh[0], 12.0, 1e-6), "{:?}", r.system_lambda_usd_per_mwh);
+    assert!(
+        close(r.system_lambda_usd_per_mwh[0], 12.0, 1e-6),
+        "{:?}",
+        r.system_lambda_usd_per_mwh
+    );
     assert!(r.lmp_usd_per_mwh.iter().all(|&l| close(l, 12.0, 1e-6)));
     // The 10 MW ratings are ignored by the dispatch (they would bind in the OPF).
     assert!(r.branch_pf_mw.iter().any(|f| f.abs() > 10.0));
@@ -133,7 +268,10 @@ fn dcopf_infeasible_capacity_is_diagnosed_per_island() {
     let r = solve(&case, DcOpfSettings::default());
     assert_eq!(r.status, OpfStatus::Infeasible);
     assert!(r.objective_usd_per_h.is_nan());
-    assert_eq!(r.diagnostics, vec!["island of buses 1, 2, 3: load 3,100 MW above capacity 2,900 MW".to_string()]);
+    assert_eq!(
+        r.diagnostics,
+        vec!["island of buses 1, 2, 3: load 3,100 MW above capacity 2,900 MW".to_string()]
+    );
 }
 
 /// Lines 1–3 and 2–3 rated 80 MW each can bring at most 160 MW to bus 3: a 250 MW load is
@@ -155,23 +293,57 @@ fn dcopf_infeasible_transfer_names_the_binding_lines() {
 fn dcopf_penalised_sheds_exactly_the_excess() {
     let case = tri(600.0, [0.0; 3], [200.0, 200.0], LINEAR_10_30);
     let pen = Penalties::default();
-    let r = solve(&case, DcOpfSettings { penalized: Some(pen.clone()), ..DcOpfSettings::default() });
+    let r = solve(
+        &case,
+        DcOpfSettings {
+            penalized: Some(pen.clone()),
+            ..DcOpfSettings::default()
+        },
+    );
     assert_eq!(r.status, OpfStatus::Optimal, "{:?}", r.diagnostics);
-    assert!(close(r.load_shed_mw[2], 200.0, 1e-6), "{:?}", r.load_shed_mw);
+    assert!(
+        close(r.load_shed_mw[2], 200.0, 1e-6),
+        "{:?}",
+        r.load_shed_mw
+    );
     assert!(close(r.total_shed_mw(), 200.0, 1e-6));
     assert!(close(r.pg_mw[0], 200.0, 1e-6) && close(r.pg_mw[1], 200.0, 1e-6));
-    assert!(close(r.lmp_usd_per_mwh[2], pen.voll_usd_per_mwh, 1e-6), "{:?}", r.lmp_usd_per_mwh);
+    assert!(
+        close(r.lmp_usd_per_mwh[2], pen.voll_usd_per_mwh, 1e-6),
+        "{:?}",
+        r.lmp_usd_per_mwh
+    );
     let expected = 10.0 * 200.0 + 30.0 * 200.0 + 200.0 * pen.voll_usd_per_mwh;
-    assert!(close(r.objective_usd_per_h, expected, 1e-6), "{}", r.objective_usd_per_h);
-    assert!(close(r.penalty_usd_per_h, 200.0 * pen.voll_usd_per_mwh, 1e-6));
-    assert!(r.diagnostics.iter().any(|d| d.starts_with("load shed: 200 MW (bus 3 200 MW)")), "{:?}", r.diagnostics);
+    assert!(
+        close(r.objective_usd_per_h, expected, 1e-6),
+        "{}",
+        r.objective_usd_per_h
+    );
+    assert!(close(
+        r.penalty_usd_per_h,
+        200.0 * pen.voll_usd_per_mwh,
+        1e-6
+    ));
+    assert!(
+        r.diagnostics
+            .iter()
+            .any(|d| d.starts_with("load shed: 200 MW (bus 3 200 MW)")),
+        "{:?}",
+        r.diagnostics
+    );
 }
 
 /// Penalised mode also sheds what the transfer limits cannot deliver: 250 − 160 = 90 MW.
 #[test]
 fn dcopf_penalised_sheds_what_the_lines_cannot_carry() {
     let case = tri(250.0, [0.0, 80.0, 80.0], [200.0, 200.0], LINEAR_10_30);
-    let r = solve(&case, DcOpfSettings { penalized: Some(Penalties::default()), ..DcOpfSettings::default() });
+    let r = solve(
+        &case,
+        DcOpfSettings {
+            penalized: Some(Penalties::default()),
+            ..DcOpfSettings::default()
+        },
+    );
     assert_eq!(r.status, OpfStatus::Optimal);
     assert!(close(r.load_shed_mw[2], 90.0, 1e-6), "{:?}", r.load_shed_mw);
     assert!(r.branch_overload_mw.iter().all(|&o| o == 0.0));
@@ -184,13 +356,26 @@ fn dcopf_penalised_curtails_forced_generation() {
     case.gen.pmin_mw[0] = 80.0;
     let strict = solve(&case, DcOpfSettings::default());
     assert_eq!(strict.status, OpfStatus::Infeasible);
-    assert_eq!(strict.diagnostics, vec!["island of buses 1, 2, 3: load 50 MW below the minimum generation 80 MW".to_string()]);
+    assert_eq!(
+        strict.diagnostics,
+        vec!["island of buses 1, 2, 3: load 50 MW below the minimum generation 80 MW".to_string()]
+    );
     let pen = Penalties::default();
-    let r = solve(&case, DcOpfSettings { penalized: Some(pen.clone()), ..DcOpfSettings::default() });
+    let r = solve(
+        &case,
+        DcOpfSettings {
+            penalized: Some(pen.clone()),
+            ..DcOpfSettings::default()
+        },
+    );
     assert_eq!(r.status, OpfStatus::Optimal);
     assert!(close(r.curtailed_mw[0], 30.0, 1e-6), "{:?}", r.curtailed_mw);
     assert!(close(r.pg_mw[0], 80.0, 1e-6) && close(r.pg_mw[1], 0.0, 1e-6));
-    assert!(close(r.objective_usd_per_h, 800.0 + 30.0 * pen.curtailment_usd_per_mwh, 1e-6));
+    assert!(close(
+        r.objective_usd_per_h,
+        800.0 + 30.0 * pen.curtailment_usd_per_mwh,
+        1e-6
+    ));
 }
 
 /// Buses 4 and 5 hang together on one line, away from the triangle, with 90 MW of load and no
@@ -218,7 +403,15 @@ fn dcopf_island_without_generation() {
     let br = &mut case.branch;
     br.from_bus.push(4);
     br.to_bus.push(5);
-    for v in [&mut br.r_pu, &mut br.b_pu, &mut br.rate_a_mva, &mut br.rate_b_mva, &mut br.rate_c_mva, &mut br.tap_ratio, &mut br.shift_deg] {
+    for v in [
+        &mut br.r_pu,
+        &mut br.b_pu,
+        &mut br.rate_a_mva,
+        &mut br.rate_b_mva,
+        &mut br.rate_c_mva,
+        &mut br.tap_ratio,
+        &mut br.shift_deg,
+    ] {
         v.push(0.0);
     }
     br.x_pu.push(0.1);
@@ -228,13 +421,26 @@ fn dcopf_island_without_generation() {
     br.extra.push(vec![]);
     let r = solve(&case, DcOpfSettings::default());
     assert_eq!(r.status, OpfStatus::Infeasible);
-    assert_eq!(r.diagnostics, vec!["island of buses 4, 5: load 90 MW, no generation".to_string()]);
+    assert_eq!(
+        r.diagnostics,
+        vec!["island of buses 4, 5: load 90 MW, no generation".to_string()]
+    );
     let voll = Penalties::default().voll_usd_per_mwh;
-    let r = solve(&case, DcOpfSettings { penalized: Some(Penalties::default()), ..DcOpfSettings::default() });
+    let r = solve(
+        &case,
+        DcOpfSettings {
+            penalized: Some(Penalties::default()),
+            ..DcOpfSettings::default()
+        },
+    );
     assert_eq!(r.status, OpfStatus::Optimal);
     assert_eq!(r.load_shed_mw, vec![0.0, 0.0, 0.0, 40.0, 50.0]);
     assert!(close(r.pg_mw[0], 150.0, 1e-6));
-    assert!(close(r.objective_usd_per_h, 1500.0 + 90.0 * voll, 1e-6), "{}", r.objective_usd_per_h);
+    assert!(
+        close(r.objective_usd_per_h, 1500.0 + 90.0 * voll, 1e-6),
+        "{}",
+        r.objective_usd_per_h
+    );
     assert_eq!(r.system_lambda_usd_per_mwh.len(), 2);
     assert!(r.system_lambda_usd_per_mwh[1].is_nan());
     assert_eq!(r.lmp_usd_per_mwh[3], voll);
@@ -243,11 +449,19 @@ fn dcopf_island_without_generation() {
 
 #[test]
 fn dcopf_refuses_a_cubic_cost_like_matpower() {
-    let case = tri(150.0, [0.0; 3], [200.0, 200.0], "2 0 0 4 0.001 0.01 10 0;\n2 0 0 2 30 0 0 0;");
+    let case = tri(
+        150.0,
+        [0.0; 3],
+        [200.0, 200.0],
+        "2 0 0 4 0.001 0.01 10 0;\n2 0 0 2 30 0 0 0;",
+    );
     let net = Network::from_case(&case).expect("compiles");
     let err = DcOpf::for_case(&case, &net, DcOpfSettings::default()).expect_err("cubic refused");
     let msg = err.to_string();
-    assert!(msg.contains("generator 1 at bus 1") && msg.contains("degree 3"), "{msg}");
+    assert!(
+        msg.contains("generator 1 at bus 1") && msg.contains("degree 3"),
+        "{msg}"
+    );
 }
 
 #[test]
@@ -276,7 +490,9 @@ fn dcopf_status_unbounded_is_forced() {
 }
 
 fn case(name: &str) -> Case {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("cases/matpower").join(format!("{name}.m"));
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("cases/matpower")
+        .join(format!("{name}.m"));
     matpower::read(&path).expect("case reads")
 }
 
@@ -284,27 +500,70 @@ fn case(name: &str) -> Case {
 fn dcopf_status_time_limit_is_forced() {
     let c = case("case2383wp");
     let net = Network::from_case(&c).expect("compiles");
-    let mut opf = DcOpf::for_case(&c, &net, DcOpfSettings { time_limit_s: 0.0, ..DcOpfSettings::default() }).expect("setup");
+    let mut opf = DcOpf::for_case(
+        &c,
+        &net,
+        DcOpfSettings {
+            time_limit_s: 0.0,
+            ..DcOpfSettings::default()
+        },
+    )
+    .expect("setup");
     let r = opf.solve(&net);
     assert_eq!(r.status, OpfStatus::TimeLimit, "{:?}", r.diagnostics);
 }
 
 #[test]
 fn dcopf_status_solver_error_is_forced() {
-    // The active-set QP solver refuses a null space larger than its limit: set it to 0.
+    // HiGHS's active-set QP solver alone, with its null-space limit set to 0: it must give up.
     let c = case("case30");
     let net = Network::from_case(&c).expect("compiles");
     let settings = DcOpfSettings {
-        highs_options: vec![
-            ("qp_nullspace_limit".into(), HighsOptionValue::Int(0)),
-            ("presolve".into(), HighsOptionValue::Str("off".into())),
-        ],
+        qp_method: QpMethod::HighsActiveSet,
+        highs_options: vec![("qp_nullspace_limit".into(), HighsOptionValue::Int(0))],
         ..DcOpfSettings::default()
     };
     let mut opf = DcOpf::for_case(&c, &net, settings).expect("setup");
     let r = opf.solve(&net);
     assert_eq!(r.status, OpfStatus::SolverError, "{:?}", r.diagnostics);
     assert!(!r.diagnostics.is_empty());
+}
+
+/// Both QP methods reach the same optimum (the polish makes them exact).
+#[test]
+fn dcopf_qp_methods_agree() {
+    for name in ["case30", "case118", "case300"] {
+        let c = case(name);
+        let net = Network::from_case(&c).expect("compiles");
+        let run = |qp_method| {
+            DcOpf::for_case(
+                &c,
+                &net,
+                DcOpfSettings {
+                    qp_method,
+                    ..DcOpfSettings::default()
+                },
+            )
+            .expect("setup")
+            .solve(&net)
+        };
+        let (a, b) = (run(QpMethod::InteriorPoint), run(QpMethod::HighsActiveSet));
+        assert!(
+            a.status.is_optimal() && b.status.is_optimal(),
+            "{name}: {:?} {:?}",
+            a.diagnostics,
+            b.diagnostics
+        );
+        let rel = (a.objective_usd_per_h - b.objective_usd_per_h).abs() / a.objective_usd_per_h;
+        assert!(rel < 1e-12, "{name}: {rel}");
+        let dl = a
+            .lmp_usd_per_mwh
+            .iter()
+            .zip(&b.lmp_usd_per_mwh)
+            .map(|(x, y)| (x - y).abs())
+            .fold(0.0, f64::max);
+        assert!(dl < 1e-8, "{name}: {dl}");
+    }
 }
 
 #[test]
@@ -315,16 +574,20 @@ fn dcopf_status_invalid_input_is_forced() {
     net.pd_pu[4] = f64::NAN;
     let r = opf.solve(&net);
     assert_eq!(r.status, OpfStatus::InvalidInput);
-    assert_eq!(r.diagnostics, vec!["bus 5: non-finite load, shunt or angle".to_string()]);
+    assert_eq!(
+        r.diagnostics,
+        vec!["bus 5: non-finite load, shunt or angle".to_string()]
+    );
     let other = Network::from_case(&case("case14")).expect("compiles");
     assert_eq!(opf.solve(&other).status, OpfStatus::InvalidInput);
 }
 
 /// A time series: one object, loads changed between solves. Each warm solve must equal a cold
-/// solve of the same network.
+/// solve of the same network. LPs hot-start from HiGHS's last basis; QPs (case118) are solved
+/// afresh by the active-set solver but reuse the assembled model.
 #[test]
 fn dcopf_reuse_across_a_load_series_matches_cold_solves() {
-    for name in ["case118", "case5", "case2383wp"] {
+    for (name, lp) in [("case118", false), ("case5", true), ("case2383wp", true)] {
         let c = case(name);
         let mut net = Network::from_case(&c).expect("compiles");
         let mut warm = DcOpf::for_case(&c, &net, DcOpfSettings::default()).expect("setup");
@@ -337,10 +600,23 @@ fn dcopf_reuse_across_a_load_series_matches_cold_solves() {
             let mut cold_opf = DcOpf::for_case(&c, &net, DcOpfSettings::default()).expect("setup");
             let rc = cold_opf.solve(&net);
             assert_eq!(rw.status, rc.status, "{name} step {step}");
-            assert_eq!(rw.warm_started, step > 0, "{name} step {step}");
+            assert_eq!(rw.warm_started, lp && step > 0, "{name} step {step}");
             if rc.status.is_optimal() {
-                let rel = (rw.objective_usd_per_h - rc.objective_usd_per_h).abs() / rc.objective_usd_per_h.abs().max(1.0);
-                assert!(rel < 1e-9, "{name} step {step}: {} vs {}", rw.objective_usd_per_h, rc.objective_usd_per_h);
+                let rel = (rw.objective_usd_per_h - rc.objective_usd_per_h).abs()
+                    / rc.objective_usd_per_h.abs().max(1.0);
+                assert!(
+                    rel < 1e-9,
+                    "{name} step {step}: {} vs {}",
+                    rw.objective_usd_per_h,
+                    rc.objective_usd_per_h
+                );
+                let dl = rw
+                    .lmp_usd_per_mwh
+                    .iter()
+                    .zip(&rc.lmp_usd_per_mwh)
+                    .map(|(a, b)| (a - b).abs())
+                    .fold(0.0, f64::max);
+                assert!(dl < 1e-6, "{name} step {step}: LMPs differ by {dl}");
             }
         }
     }
@@ -357,9 +633,14 @@ fn dcopf_reuse_after_a_branch_outage_matches_a_fresh_solve() {
     assert!(r0.status.is_optimal());
     net.br_in_service[10] = false;
     let r1 = opf.solve(&net);
-    let r2 = DcOpf::for_case(&c, &net, DcOpfSettings::default()).expect("setup").solve(&net);
+    let r2 = DcOpf::for_case(&c, &net, DcOpfSettings::default())
+        .expect("setup")
+        .solve(&net);
     assert_eq!(r1.status, r2.status);
-    assert!((r1.objective_usd_per_h - r2.objective_usd_per_h).abs() < 1e-6 * r2.objective_usd_per_h.abs());
+    assert!(
+        (r1.objective_usd_per_h - r2.objective_usd_per_h).abs()
+            < 1e-6 * r2.objective_usd_per_h.abs()
+    );
     assert_eq!(r1.branch_pf_mw[10], 0.0);
 }
 
@@ -368,10 +649,22 @@ fn dcopf_results_do_not_depend_on_thread_count() {
     let c = case("case300");
     let net = Network::from_case(&c).expect("compiles");
     let run = |threads| {
-        DcOpf::for_case(&c, &net, DcOpfSettings { threads, ..DcOpfSettings::default() }).expect("setup").solve(&net)
+        DcOpf::for_case(
+            &c,
+            &net,
+            DcOpfSettings {
+                threads,
+                ..DcOpfSettings::default()
+            },
+        )
+        .expect("setup")
+        .solve(&net)
     };
     let (a, b) = (run(1), run(4));
-    assert_eq!(a.objective_usd_per_h.to_bits(), b.objective_usd_per_h.to_bits());
+    assert_eq!(
+        a.objective_usd_per_h.to_bits(),
+        b.objective_usd_per_h.to_bits()
+    );
     assert_eq!(a.pg_mw, b.pg_mw);
     assert_eq!(a.lmp_usd_per_mwh, b.lmp_usd_per_mwh);
 }
@@ -382,10 +675,20 @@ fn dcopf_results_do_not_depend_on_thread_count() {
 fn economic_dispatch_of_case9_equals_its_uncongested_dcopf() {
     let c = case("case9");
     let net = Network::from_case(&c).expect("compiles");
-    let r = EconomicDispatch::new(&net, &c.gencost, DcOpfSettings::default()).expect("setup").solve(&net);
+    let r = EconomicDispatch::new(&net, &c.gencost, DcOpfSettings::default())
+        .expect("setup")
+        .solve(&net);
     assert_eq!(r.status, OpfStatus::Optimal);
-    assert!((r.objective_usd_per_h - 5216.0266077472725).abs() < 1e-5, "{}", r.objective_usd_per_h);
-    assert!((r.system_lambda_usd_per_mwh[0] - 24.044189544746008).abs() < 1e-6, "{:?}", r.system_lambda_usd_per_mwh);
+    assert!(
+        (r.objective_usd_per_h - 5216.0266077472725).abs() < 1e-5,
+        "{}",
+        r.objective_usd_per_h
+    );
+    assert!(
+        (r.system_lambda_usd_per_mwh[0] - 24.044189544746008).abs() < 1e-6,
+        "{:?}",
+        r.system_lambda_usd_per_mwh
+    );
 }
 
 /// Every MATPOWER reference DC OPF: objective within 1e-6 relative, Pg within 1e-4 MW and
@@ -406,7 +709,10 @@ fn dcopf_matches_matpower_references() {
                 c.worst
             );
             if !c.passed {
-                failures.push(format!("{} {}: {} > {} ({})", c.case, c.quantity, c.max_abs_err, c.tol, c.worst));
+                failures.push(format!(
+                    "{} {}: {} > {} ({})",
+                    c.case, c.quantity, c.max_abs_err, c.tol, c.worst
+                ));
             }
         }
     }

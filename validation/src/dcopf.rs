@@ -133,7 +133,9 @@ pub fn load_dcopf_reference(case: &str) -> Result<DcOpfReference, String> {
     let path = reference_dir().join(format!("{case}__dcopf.json.gz"));
     let file = std::fs::File::open(&path).map_err(|e| format!("{}: {e}", path.display()))?;
     let mut text = String::new();
-    flate2::read::GzDecoder::new(file).read_to_string(&mut text).map_err(|e| format!("{}: {e}", path.display()))?;
+    flate2::read::GzDecoder::new(file)
+        .read_to_string(&mut text)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
     serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
 }
 
@@ -166,8 +168,10 @@ fn marginal_cost(case: &Case, g: usize, p_mw: f64) -> (f64, f64) {
             (d, d)
         }
         Some(CostCurve::PiecewiseLinear { points }) if points.len() >= 2 => {
-            let slopes: Vec<(f64, f64, f64)> =
-                points.windows(2).map(|w| (w[0].0, w[1].0, (w[1].1 - w[0].1) / (w[1].0 - w[0].0))).collect();
+            let slopes: Vec<(f64, f64, f64)> = points
+                .windows(2)
+                .map(|w| (w[0].0, w[1].0, (w[1].1 - w[0].1) / (w[1].0 - w[0].0)))
+                .collect();
             let tol = 1e-7 * (1.0 + p_mw.abs());
             let mut left = f64::INFINITY;
             let mut right = f64::NEG_INFINITY;
@@ -206,8 +210,16 @@ fn angle_limit(amin: f64, amax: f64) -> Option<(f64, f64)> {
     if !(lo_set || hi_set) {
         return None;
     }
-    let lo = if amin != 0.0 { amin.to_radians() } else { f64::NEG_INFINITY };
-    let hi = if amax != 0.0 { amax.to_radians() } else { f64::INFINITY };
+    let lo = if amin != 0.0 {
+        amin.to_radians()
+    } else {
+        f64::NEG_INFINITY
+    };
+    let hi = if amax != 0.0 {
+        amax.to_radians()
+    } else {
+        f64::INFINITY
+    };
     Some((lo, hi))
 }
 
@@ -217,7 +229,12 @@ fn rated(net: &Network, k: usize) -> Option<f64> {
 }
 
 /// Is MATPOWER's dispatch an optimum of our model? `Err` says what fails.
-fn reference_dispatch_is_optimal(case: &Case, net: &Network, ours: &DcOpfResult, r: &DcOpfReference) -> Result<(), String> {
+fn reference_dispatch_is_optimal(
+    case: &Case,
+    net: &Network,
+    ours: &DcOpfResult,
+    r: &DcOpfReference,
+) -> Result<(), String> {
     let base = net.base_mva;
     let dc = DcMatrices::build(net);
     let theta: Vec<f64> = r.bus.va_deg.iter().map(|d| d.to_radians()).collect();
@@ -263,17 +280,28 @@ fn reference_dispatch_is_optimal(case: &Case, net: &Network, ours: &DcOpfResult,
             }
         }
     }
-    let cost: f64 = (0..net.n_gen()).filter(|&g| net.gen_connected(g)).map(|g| cost_usd_per_h(case, g, r.gen.pg[g])).sum();
+    let cost: f64 = (0..net.n_gen())
+        .filter(|&g| net.gen_connected(g))
+        .map(|g| cost_usd_per_h(case, g, r.gen.pg[g]))
+        .sum();
     let rel = (cost - ours.objective_usd_per_h).abs() / ours.objective_usd_per_h.abs().max(1.0);
     if rel > TOL_DCOPF_OBJ_REL {
-        return Err(format!("it costs {cost} $/h against our {} $/h", ours.objective_usd_per_h));
+        return Err(format!(
+            "it costs {cost} $/h against our {} $/h",
+            ours.objective_usd_per_h
+        ));
     }
     Ok(())
 }
 
 /// Are MATPOWER's multipliers optimal duals for *our* dispatch (KKT conditions)? `Err` says
 /// which condition fails.
-fn reference_duals_are_optimal(case: &Case, net: &Network, ours: &DcOpfResult, r: &DcOpfReference) -> Result<(), String> {
+fn reference_duals_are_optimal(
+    case: &Case,
+    net: &Network,
+    ours: &DcOpfResult,
+    r: &DcOpfReference,
+) -> Result<(), String> {
     let base = net.base_mva;
     let dc = DcMatrices::build(net);
     let tol = TOL_ALT_KKT_USD_PER_MWH;
@@ -290,15 +318,24 @@ fn reference_duals_are_optimal(case: &Case, net: &Network, ours: &DcOpfResult, r
             return Err(format!("gen {}: negative limit multiplier", g + 1));
         }
         if mumax > tol && (p - net.pmax_pu[g] * base).abs() > ptol {
-            return Err(format!("gen {}: μ_Pmax > 0 but our output is below Pmax", g + 1));
+            return Err(format!(
+                "gen {}: μ_Pmax > 0 but our output is below Pmax",
+                g + 1
+            ));
         }
         if mumin > tol && (p - net.pmin_pu[g] * base).abs() > ptol {
-            return Err(format!("gen {}: μ_Pmin > 0 but our output is above Pmin", g + 1));
+            return Err(format!(
+                "gen {}: μ_Pmin > 0 but our output is above Pmin",
+                g + 1
+            ));
         }
         let (left, right) = marginal_cost(case, g, p);
         let v = lam[net.gen_bus[g]] - mumax + mumin;
         if v < left - tol || v > right + tol {
-            return Err(format!("gen {}: marginal cost [{left}, {right}] ≠ λ − μmax + μmin = {v}", g + 1));
+            return Err(format!(
+                "gen {}: marginal cost [{left}, {right}] ≠ λ − μmax + μmin = {v}",
+                g + 1
+            ));
         }
     }
     // Angles (non-reference buses): base·(Bbusᵀλ + Bfᵀ(μSf − μSt)) + (180/π)·Aangᵀ(μmax − μmin) = 0.
@@ -321,11 +358,21 @@ fn reference_duals_are_optimal(case: &Case, net: &Network, ours: &DcOpfResult, r
         let pf = ours.branch_pf_mw[k];
         if r.branch.mu_sf[k] > tol || r.branch.mu_st[k] > tol {
             let Some(rate) = rated(net, k) else {
-                return Err(format!("branch {}: rating multiplier on an unrated branch", k + 1));
+                return Err(format!(
+                    "branch {}: rating multiplier on an unrated branch",
+                    k + 1
+                ));
             };
-            let limit = if r.branch.mu_sf[k] > tol { rate * base } else { -rate * base };
+            let limit = if r.branch.mu_sf[k] > tol {
+                rate * base
+            } else {
+                -rate * base
+            };
             if (pf - limit).abs() > ptol {
-                return Err(format!("branch {}: rating multiplier > 0 but our flow {pf} MW is not at {limit} MW", k + 1));
+                return Err(format!(
+                    "branch {}: rating multiplier > 0 but our flow {pf} MW is not at {limit} MW",
+                    k + 1
+                ));
             }
         }
         let ma = r.branch.mu_angmax[k] - r.branch.mu_angmin[k];
@@ -340,7 +387,10 @@ fn reference_duals_are_optimal(case: &Case, net: &Network, ours: &DcOpfResult, r
             continue;
         }
         if grad[i].abs() > tol * base {
-            return Err(format!("bus {}: angle stationarity residual {:.3e} $/h per rad", net.bus_id[i], grad[i]));
+            return Err(format!(
+                "bus {}: angle stationarity residual {:.3e} $/h per rad",
+                net.bus_id[i], grad[i]
+            ));
         }
     }
     Ok(())
@@ -348,7 +398,12 @@ fn reference_duals_are_optimal(case: &Case, net: &Network, ours: &DcOpfResult, r
 
 /// Compares our DC OPF of `case` with MATPOWER's, quantity by quantity (see the module docs
 /// for what counts as unique).
-pub fn compare_dcopf(case: &Case, net: &Network, ours: &DcOpfResult, reference: &DcOpfReference) -> Vec<Check> {
+pub fn compare_dcopf(
+    case: &Case,
+    net: &Network,
+    ours: &DcOpfResult,
+    reference: &DcOpfReference,
+) -> Vec<Check> {
     let run = "dcopf";
     let mut out = Vec::new();
     let mut push = |quantity: &str, err: f64, tol: f64, worst: String, passed: bool| {
@@ -363,7 +418,13 @@ pub fn compare_dcopf(case: &Case, net: &Network, ours: &DcOpfResult, reference: 
         });
     };
     let bus_at = |k: usize| format!("bus {}", case.bus.id.get(k).copied().unwrap_or(0));
-    let gen_at = |k: usize| format!("gen {} at bus {}", k + 1, case.gen.bus.get(k).copied().unwrap_or(0));
+    let gen_at = |k: usize| {
+        format!(
+            "gen {} at bus {}",
+            k + 1,
+            case.gen.bus.get(k).copied().unwrap_or(0)
+        )
+    };
     let br_at = |k: usize| {
         format!(
             "branch {} ({}-{})",
@@ -385,26 +446,64 @@ pub fn compare_dcopf(case: &Case, net: &Network, ours: &DcOpfResult, reference: 
     let (e_pf, k_pf) = max_err(&ours.branch_pf_mw, &reference.branch.pf);
     let (e_va, k_va) = max_err(&ours.va_deg, &reference.bus.va_deg);
     let primal_ok = e_pg <= TOL_DCOPF_PG_MW && e_pf <= TOL_DCOPF_PG_MW;
-    let alt = if primal_ok { None } else { Some(reference_dispatch_is_optimal(case, net, ours, reference)) };
+    let alt = if primal_ok {
+        None
+    } else {
+        Some(reference_dispatch_is_optimal(case, net, ours, reference))
+    };
     let note = |what: String| match &alt {
-        Some(Ok(())) => format!("{what}; optimum not unique: MATPOWER's dispatch is feasible in our model at our cost"),
+        Some(Ok(())) => format!(
+            "{what}; optimum not unique: MATPOWER's dispatch is feasible in our model at our cost"
+        ),
         Some(Err(e)) => format!("{what}; MATPOWER's dispatch is not an alternative optimum: {e}"),
         None => what,
     };
     let alt_ok = matches!(alt, Some(Ok(())));
-    push("pg_mw", e_pg, TOL_DCOPF_PG_MW, note(gen_at(k_pg)), e_pg <= TOL_DCOPF_PG_MW || alt_ok);
-    push("branch_pf_mw", e_pf, TOL_DCOPF_PG_MW, note(br_at(k_pf)), e_pf <= TOL_DCOPF_PG_MW || alt_ok);
+    push(
+        "pg_mw",
+        e_pg,
+        TOL_DCOPF_PG_MW,
+        note(gen_at(k_pg)),
+        e_pg <= TOL_DCOPF_PG_MW || alt_ok,
+    );
+    push(
+        "branch_pf_mw",
+        e_pf,
+        TOL_DCOPF_PG_MW,
+        note(br_at(k_pf)),
+        e_pf <= TOL_DCOPF_PG_MW || alt_ok,
+    );
     // Angles follow the flows; report them, held to the same proof.
-    push("va_deg", e_va, 1e-6, note(bus_at(k_va)), e_va <= 1e-6 || alt_ok || primal_ok);
+    push(
+        "va_deg",
+        e_va,
+        1e-6,
+        note(bus_at(k_va)),
+        e_va <= 1e-6 || alt_ok || primal_ok,
+    );
     // Prices.
-    let mu_ref: Vec<f64> = reference.branch.mu_sf.iter().zip(&reference.branch.mu_st).map(|(a, b)| a - b).collect();
+    let mu_ref: Vec<f64> = reference
+        .branch
+        .mu_sf
+        .iter()
+        .zip(&reference.branch.mu_st)
+        .map(|(a, b)| a - b)
+        .collect();
     let (e_lmp, k_lmp) = max_err(&ours.lmp_usd_per_mwh, &reference.bus.lam_p);
     let (e_mu, k_mu) = max_err(&ours.branch_mu_usd_per_mwh, &mu_ref);
     let dual_ok = e_lmp <= TOL_DCOPF_LMP_USD_PER_MWH && e_mu <= TOL_DCOPF_LMP_USD_PER_MWH;
-    let alt_dual = if dual_ok { None } else { Some(reference_duals_are_optimal(case, net, ours, reference)) };
+    let alt_dual = if dual_ok {
+        None
+    } else {
+        Some(reference_duals_are_optimal(case, net, ours, reference))
+    };
     let note_d = |what: String| match &alt_dual {
-        Some(Ok(())) => format!("{what}; prices not unique: MATPOWER's multipliers are optimal duals of our dispatch"),
-        Some(Err(e)) => format!("{what}; MATPOWER's multipliers are not optimal duals of our dispatch: {e}"),
+        Some(Ok(())) => format!(
+            "{what}; prices not unique: MATPOWER's multipliers are optimal duals of our dispatch"
+        ),
+        Some(Err(e)) => {
+            format!("{what}; MATPOWER's multipliers are not optimal duals of our dispatch: {e}")
+        }
         None => what,
     };
     let alt_dual_ok = matches!(alt_dual, Some(Ok(())));
@@ -453,10 +552,65 @@ pub fn validate_dcopf(case_name: &str) -> Vec<Check> {
     };
     let res = opf.solve(&net);
     if !res.status.is_optimal() {
-        return failed(case_name, format!("{:?}: {}", res.status, res.diagnostics.join("; ")));
+        return failed(
+            case_name,
+            format!("{:?}: {}", res.status, res.diagnostics.join("; ")),
+        );
     }
     if !reference.success {
         return failed(case_name, "the reference did not succeed".into());
     }
     compare_dcopf(&case, &net, &res, &reference)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn case5() -> (Case, Network, DcOpfResult, DcOpfReference) {
+        let case = load_case("case5").expect("case5");
+        let net = Network::from_case(&case).expect("compiles");
+        let res = DcOpf::for_case(&case, &net, DcOpfSettings::default())
+            .expect("setup")
+            .solve(&net);
+        let reference = load_dcopf_reference("case5").expect("reference");
+        (case, net, res, reference)
+    }
+
+    /// case5 has two binding limits (a rating and generator limits): MATPOWER's multipliers
+    /// pass the KKT check with our dispatch, and its dispatch passes the feasibility check.
+    #[test]
+    fn matpower_case5_passes_both_alternative_optimum_checks() {
+        let (case, net, res, reference) = case5();
+        assert_eq!(
+            reference_duals_are_optimal(&case, &net, &res, &reference),
+            Ok(())
+        );
+        assert_eq!(
+            reference_dispatch_is_optimal(&case, &net, &res, &reference),
+            Ok(())
+        );
+        assert!(compare_dcopf(&case, &net, &res, &reference)
+            .iter()
+            .all(|c| c.passed));
+    }
+
+    /// The checks are not vacuous: a price moved by 1 $/MWh, or 1 MW moved between two
+    /// generators, is refused, and the comparison fails.
+    #[test]
+    fn perturbed_references_are_refused() {
+        let (case, net, res, mut reference) = case5();
+        reference.bus.lam_p[1] += 1.0;
+        assert!(reference_duals_are_optimal(&case, &net, &res, &reference).is_err());
+        assert!(compare_dcopf(&case, &net, &res, &reference)
+            .iter()
+            .any(|c| !c.passed && c.quantity == "lmp_usd_per_mwh"));
+        let (case, net, res, mut reference) = case5();
+        reference.gen.pg[2] += 1.0;
+        reference.gen.pg[4] -= 1.0;
+        assert!(reference_dispatch_is_optimal(&case, &net, &res, &reference).is_err());
+        assert!(compare_dcopf(&case, &net, &res, &reference)
+            .iter()
+            .any(|c| !c.passed && c.quantity == "pg_mw"));
+    }
 }

@@ -17,7 +17,10 @@ impl Cost {
     pub fn at(&self, p_mw: f64) -> f64 {
         match self {
             Cost::Poly { c2, c1, c0 } => (c2 * p_mw + c1) * p_mw + c0,
-            Cost::Pwl { lines } => lines.iter().map(|&(m, x, c)| m * (p_mw - x) + c).fold(f64::NEG_INFINITY, f64::max),
+            Cost::Pwl { lines } => lines
+                .iter()
+                .map(|&(m, x, c)| m * (p_mw - x) + c)
+                .fold(f64::NEG_INFINITY, f64::max),
         }
     }
 }
@@ -28,7 +31,11 @@ pub(crate) fn compile(gencost: &[GenCost], gen_bus_id: &[u32]) -> Result<Vec<Cos
     let ng = gen_bus_id.len();
     let mut problems = Vec::new();
     if gencost.len() < ng {
-        problems.push(format!("the case has {} generators but {} cost rows (gencost)", ng, gencost.len()));
+        problems.push(format!(
+            "the case has {} generators but {} cost rows (gencost)",
+            ng,
+            gencost.len()
+        ));
         return Err(problems);
     }
     let mut out = Vec::with_capacity(ng);
@@ -38,11 +45,21 @@ pub(crate) fn compile(gencost: &[GenCost], gen_bus_id: &[u32]) -> Result<Vec<Cos
             CostCurve::Polynomial { coeffs_high_first } => {
                 if coeffs_high_first.iter().any(|c| !c.is_finite()) {
                     problems.push(format!("{who}: non-finite cost coefficient"));
-                    out.push(Cost::Poly { c2: 0.0, c1: 0.0, c0: 0.0 });
+                    out.push(Cost::Poly {
+                        c2: 0.0,
+                        c1: 0.0,
+                        c0: 0.0,
+                    });
                     continue;
                 }
                 let n = coeffs_high_first.len();
-                let coef = |d: usize| if d < n { coeffs_high_first[n - 1 - d] } else { 0.0 };
+                let coef = |d: usize| {
+                    if d < n {
+                        coeffs_high_first[n - 1 - d]
+                    } else {
+                        0.0
+                    }
+                };
                 if let Some(d) = (3..n).rev().find(|&d| coef(d) != 0.0) {
                     problems.push(format!(
                         "{who}: polynomial cost of degree {d}; the DC OPF takes polynomial costs up to \
@@ -50,24 +67,51 @@ pub(crate) fn compile(gencost: &[GenCost], gen_bus_id: &[u32]) -> Result<Vec<Cos
                     ));
                 }
                 if coef(2) < 0.0 {
-                    problems.push(format!("{who}: negative quadratic cost coefficient {} (non-convex)", coef(2)));
+                    problems.push(format!(
+                        "{who}: negative quadratic cost coefficient {} (non-convex)",
+                        coef(2)
+                    ));
                 }
-                out.push(Cost::Poly { c2: coef(2), c1: coef(1), c0: coef(0) });
+                out.push(Cost::Poly {
+                    c2: coef(2),
+                    c1: coef(1),
+                    c0: coef(0),
+                });
             }
             CostCurve::PiecewiseLinear { points } => {
                 if points.len() < 2 {
-                    problems.push(format!("{who}: piecewise-linear cost needs at least 2 points, found {}", points.len()));
-                    out.push(Cost::Poly { c2: 0.0, c1: 0.0, c0: 0.0 });
+                    problems.push(format!(
+                        "{who}: piecewise-linear cost needs at least 2 points, found {}",
+                        points.len()
+                    ));
+                    out.push(Cost::Poly {
+                        c2: 0.0,
+                        c1: 0.0,
+                        c0: 0.0,
+                    });
                     continue;
                 }
-                if points.iter().any(|(p, c)| !(p.is_finite() && c.is_finite())) {
+                if points
+                    .iter()
+                    .any(|(p, c)| !(p.is_finite() && c.is_finite()))
+                {
                     problems.push(format!("{who}: non-finite piecewise-linear cost point"));
-                    out.push(Cost::Poly { c2: 0.0, c1: 0.0, c0: 0.0 });
+                    out.push(Cost::Poly {
+                        c2: 0.0,
+                        c1: 0.0,
+                        c0: 0.0,
+                    });
                     continue;
                 }
                 if points.windows(2).any(|w| w[1].0 <= w[0].0) {
-                    problems.push(format!("{who}: piecewise-linear cost points must have increasing MW"));
-                    out.push(Cost::Poly { c2: 0.0, c1: 0.0, c0: 0.0 });
+                    problems.push(format!(
+                        "{who}: piecewise-linear cost points must have increasing MW"
+                    ));
+                    out.push(Cost::Poly {
+                        c2: 0.0,
+                        c1: 0.0,
+                        c0: 0.0,
+                    });
                     continue;
                 }
                 let lines = points
@@ -96,7 +140,9 @@ mod tests {
         GenCost {
             startup_usd: 0.0,
             shutdown_usd: 0.0,
-            curve: CostCurve::Polynomial { coeffs_high_first: c.to_vec() },
+            curve: CostCurve::Polynomial {
+                coeffs_high_first: c.to_vec(),
+            },
             padding: vec![],
         }
     }
@@ -104,13 +150,23 @@ mod tests {
     #[test]
     fn cubic_cost_is_refused_with_its_generator_named() {
         let e = compile(&[poly(&[0.1, 0.0, 1.0, 0.0])], &[7]).expect_err("cubic");
-        assert!(e[0].contains("generator 1 at bus 7") && e[0].contains("degree 3"), "{e:?}");
+        assert!(
+            e[0].contains("generator 1 at bus 7") && e[0].contains("degree 3"),
+            "{e:?}"
+        );
     }
 
     #[test]
     fn zero_leading_coefficients_lower_the_degree() {
         let c = compile(&[poly(&[0.0, 0.01, 2.0, 5.0])], &[1]).expect("quadratic in fact");
-        assert_eq!(c[0], Cost::Poly { c2: 0.01, c1: 2.0, c0: 5.0 });
+        assert_eq!(
+            c[0],
+            Cost::Poly {
+                c2: 0.01,
+                c1: 2.0,
+                c0: 5.0
+            }
+        );
         assert!((c[0].at(10.0) - (1.0 + 20.0 + 5.0)).abs() < 1e-12);
     }
 
@@ -119,7 +175,9 @@ mod tests {
         let gc = GenCost {
             startup_usd: 0.0,
             shutdown_usd: 0.0,
-            curve: CostCurve::PiecewiseLinear { points: vec![(0.0, 0.0), (50.0, 500.0), (100.0, 1500.0)] },
+            curve: CostCurve::PiecewiseLinear {
+                points: vec![(0.0, 0.0), (50.0, 500.0), (100.0, 1500.0)],
+            },
             padding: vec![],
         };
         let c = compile(&[gc], &[1]).expect("pwl");

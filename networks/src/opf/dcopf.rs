@@ -5,10 +5,11 @@ use std::time::Instant;
 
 use super::cost::{compile, Cost};
 use super::highs::{Highs, HighsOptionValue, ModelData, RunOutcome};
-use super::polish::{active_set_from_basis, polish, Polished};
 use super::model::{bounds, build_matrix, BoundInputs, Layout, Plan, PlanInputs, Purpose, NONE};
+use super::ipm::solve_qp;
+use super::polish::{active_set_from_basis, active_set_from_values, polish, Polished};
 use super::result::{DcOpfResult, OpfStatus};
-use super::settings::DcOpfSettings;
+use super::settings::{DcOpfSettings, QpMethod};
 use crate::case::{BusType, Case, GenCost};
 use crate::error::NetworkError;
 use crate::network::{Network, PerUnit};
@@ -75,8 +76,17 @@ impl Islands {
         for isl in topo.islands.iter().filter(|i| i.energized) {
             // MATPOWER fixes the angle of every type-3 bus; an island without one gets the
             // reference the topology chose for it.
-            let type3: Vec<usize> = isl.buses.iter().copied().filter(|&i| net.bus_type[i] == BusType::Ref).collect();
-            let refs = if type3.is_empty() { isl.ref_buses.clone() } else { type3 };
+            let type3: Vec<usize> = isl
+                .buses
+                .iter()
+                .copied()
+                .filter(|&i| net.bus_type[i] == BusType::Ref)
+                .collect();
+            let refs = if type3.is_empty() {
+                isl.ref_buses.clone()
+            } else {
+                type3
+            };
             for &i in &isl.buses {
                 bus_in[i] = true;
             }
@@ -84,8 +94,15 @@ impl Islands {
                 is_ref[i] = true;
             }
         }
-        let gen_on = (0..net.n_gen()).map(|g| net.gen_connected(g) && bus_in[net.gen_bus[g]]).collect();
-        Islands { topo, bus_in, is_ref, gen_on }
+        let gen_on = (0..net.n_gen())
+            .map(|g| net.gen_connected(g) && bus_in[net.gen_bus[g]])
+            .collect();
+        Islands {
+            topo,
+            bus_in,
+            is_ref,
+            gen_on,
+        }
     }
 }
 
@@ -114,7 +131,11 @@ pub(crate) fn fmt_mw(mw: f64) -> String {
 
 /// "island of buses 5, 6" (all numbers up to 8 buses, then the first ones and the count).
 fn island_name(net: &Network, buses: &[usize]) -> String {
-    let ids: Vec<String> = buses.iter().take(8).map(|&i| net.bus_id[i].to_string()).collect();
+    let ids: Vec<String> = buses
+        .iter()
+        .take(8)
+        .map(|&i| net.bus_id[i].to_string())
+        .collect();
     if buses.len() == 1 {
         format!("island of bus {}", ids[0])
     } else if buses.len() <= 8 {
@@ -125,7 +146,12 @@ fn island_name(net: &Network, buses: &[usize]) -> String {
 }
 
 fn branch_name(net: &Network, k: usize) -> String {
-    format!("branch {} ({}–{})", k + 1, net.bus_id[net.br_from[k]], net.bus_id[net.br_to[k]])
+    format!(
+        "branch {} ({}–{})",
+        k + 1,
+        net.bus_id[net.br_from[k]],
+        net.bus_id[net.br_to[k]]
+    )
 }
 
 /// Requirements that cannot be met whatever the network: per island, load against the sum of
@@ -146,27 +172,48 @@ fn capacity_problems(net: &Network, isl: &Islands) -> Vec<String> {
         }
     }
     for island in &isl.topo.islands {
-        let load: f64 = island.buses.iter().map(|&i| net.pd_pu[i] + net.gs_pu[i]).sum();
+        let load: f64 = island
+            .buses
+            .iter()
+            .map(|&i| net.pd_pu[i] + net.gs_pu[i])
+            .sum();
         let name = island_name(net, &island.buses);
         if !island.energized {
             if load > tol_pu {
-                out.push(format!("{name}: load {}, no generation", fmt_mw(load * base)));
+                out.push(format!(
+                    "{name}: load {}, no generation",
+                    fmt_mw(load * base)
+                ));
             } else if load < -tol_pu {
-                out.push(format!("{name}: net injection {} (negative load), no generation to absorb it", fmt_mw(-load * base)));
+                out.push(format!(
+                    "{name}: net injection {} (negative load), no generation to absorb it",
+                    fmt_mw(-load * base)
+                ));
             }
             continue;
         }
         let (mut pmin, mut pmax) = (0.0, 0.0);
         for g in 0..net.n_gen() {
-            if isl.gen_on[g] && isl.topo.island_of_bus[net.gen_bus[g]].is_some_and(|j| isl.topo.islands[j].buses == island.buses) {
+            if isl.gen_on[g]
+                && isl.topo.island_of_bus[net.gen_bus[g]]
+                    .is_some_and(|j| isl.topo.islands[j].buses == island.buses)
+            {
                 pmin += net.pmin_pu[g];
                 pmax += net.pmax_pu[g];
             }
         }
         if load > pmax + tol_pu {
-            out.push(format!("{name}: load {} above capacity {}", fmt_mw(load * base), fmt_mw(pmax * base)));
+            out.push(format!(
+                "{name}: load {} above capacity {}",
+                fmt_mw(load * base),
+                fmt_mw(pmax * base)
+            ));
         } else if load < pmin - tol_pu {
-            out.push(format!("{name}: load {} below the minimum generation {}", fmt_mw(load * base), fmt_mw(pmin * base)));
+            out.push(format!(
+                "{name}: load {} below the minimum generation {}",
+                fmt_mw(load * base),
+                fmt_mw(pmin * base)
+            ));
         }
     }
     out
@@ -189,19 +236,37 @@ fn input_problems(net: &Network, dims: (usize, usize, usize)) -> Vec<String> {
     }
     for i in 0..net.n_bus() {
         if !(net.pd_pu[i].is_finite() && net.gs_pu[i].is_finite() && net.va0_rad[i].is_finite()) {
-            p.push(format!("bus {}: non-finite load, shunt or angle", net.bus_id[i]));
+            p.push(format!(
+                "bus {}: non-finite load, shunt or angle",
+                net.bus_id[i]
+            ));
         }
     }
     for g in 0..net.n_gen() {
-        if net.pmin_pu[g].is_nan() || net.pmax_pu[g].is_nan() || net.pmin_pu[g] == f64::INFINITY || net.pmax_pu[g] == f64::NEG_INFINITY {
-            p.push(format!("generator {} at bus {}: unusable Pmin/Pmax", g + 1, net.bus_id[net.gen_bus[g]]));
+        if net.pmin_pu[g].is_nan()
+            || net.pmax_pu[g].is_nan()
+            || net.pmin_pu[g] == f64::INFINITY
+            || net.pmax_pu[g] == f64::NEG_INFINITY
+        {
+            p.push(format!(
+                "generator {} at bus {}: unusable Pmin/Pmax",
+                g + 1,
+                net.bus_id[net.gen_bus[g]]
+            ));
         }
     }
     for k in 0..net.n_branch() {
         if net.branch_connected(k)
-            && !(net.br_x_pu[k].is_finite() && net.br_x_pu[k] != 0.0 && net.br_tap[k].is_finite() && net.br_tap[k] != 0.0 && net.br_shift_rad[k].is_finite())
+            && !(net.br_x_pu[k].is_finite()
+                && net.br_x_pu[k] != 0.0
+                && net.br_tap[k].is_finite()
+                && net.br_tap[k] != 0.0
+                && net.br_shift_rad[k].is_finite())
         {
-            p.push(format!("{}: reactance, tap or shift unusable in the DC model", branch_name(net, k)));
+            p.push(format!(
+                "{}: reactance, tap or shift unusable in the DC model",
+                branch_name(net, k)
+            ));
         }
         if net.br_rate_a_pu[k].is_nan() || net.br_rate_a_pu[k] < 0.0 {
             p.push(format!("{}: negative or NaN rating", branch_name(net, k)));
@@ -216,9 +281,17 @@ impl DcOpf {
     /// `n_gen` rows are used). Fails when a cost cannot be used (missing, a polynomial of
     /// degree above 2, a non-convex quadratic, bad piecewise-linear points) or the settings are
     /// invalid, listing every problem.
-    pub fn new(net: &Network, gencost: &[GenCost], settings: DcOpfSettings) -> Result<DcOpf, NetworkError> {
+    pub fn new(
+        net: &Network,
+        gencost: &[GenCost],
+        settings: DcOpfSettings,
+    ) -> Result<DcOpf, NetworkError> {
         let mut problems = settings.validate().err().unwrap_or_default();
-        let gen_bus_id: Vec<u32> = net.gen_bus.iter().map(|&i| net.bus_id.get(i).copied().unwrap_or(0)).collect();
+        let gen_bus_id: Vec<u32> = net
+            .gen_bus
+            .iter()
+            .map(|&i| net.bus_id.get(i).copied().unwrap_or(0))
+            .collect();
         let costs = match compile(gencost, &gen_bus_id) {
             Ok(c) => c,
             Err(e) => {
@@ -240,7 +313,11 @@ impl DcOpf {
 
     /// Prepares a DC OPF of `case` compiled as `net`: its costs and its branch angle-difference
     /// limits (`ANGMIN`/`ANGMAX`), as MATPOWER's `rundcopf` uses them.
-    pub fn for_case(case: &Case, net: &Network, settings: DcOpfSettings) -> Result<DcOpf, NetworkError> {
+    pub fn for_case(
+        case: &Case,
+        net: &Network,
+        settings: DcOpfSettings,
+    ) -> Result<DcOpf, NetworkError> {
         let mut opf = DcOpf::new(net, &case.gencost, settings)?;
         opf.set_angle_limits_deg(&case.branch.angmin_deg, &case.branch.angmax_deg)?;
         Ok(opf)
@@ -248,7 +325,11 @@ impl DcOpf {
 
     /// Sets the branch angle-difference limits `ANGMIN ≤ θf − θt ≤ ANGMAX`, degrees, one per
     /// branch (MATPOWER's rule: exactly 0 or beyond ±360° is no limit).
-    pub fn set_angle_limits_deg(&mut self, angmin_deg: &[f64], angmax_deg: &[f64]) -> Result<(), NetworkError> {
+    pub fn set_angle_limits_deg(
+        &mut self,
+        angmin_deg: &[f64],
+        angmax_deg: &[f64],
+    ) -> Result<(), NetworkError> {
         let nl = self.dims.2;
         if angmin_deg.len() != nl || angmax_deg.len() != nl {
             return Err(NetworkError::InvalidData(vec![format!(
@@ -265,16 +346,22 @@ impl DcOpf {
         Ok(())
     }
 
-    /// Replaces the generator costs (e.g. new fuel prices); the next solve rebuilds the model.
-    pub fn set_costs(&mut self, gencost: &[GenCost], gen_bus_id: &[u32]) -> Result<(), NetworkError> {
-        if gen_bus_id.len() != self.dims.1 {
+    /// Replaces the generator costs (e.g. new fuel prices; the first `n_gen` rows of
+    /// `gencost` are used); the next solve rebuilds the model. On error the old costs stay.
+    pub fn set_costs(&mut self, net: &Network, gencost: &[GenCost]) -> Result<(), NetworkError> {
+        if net.n_gen() != self.dims.1 {
             return Err(NetworkError::InvalidData(vec![format!(
                 "expected {} generators, found {}",
                 self.dims.1,
-                gen_bus_id.len()
+                net.n_gen()
             )]));
         }
-        self.costs = compile(gencost, gen_bus_id).map_err(NetworkError::InvalidData)?;
+        let gen_bus_id: Vec<u32> = net
+            .gen_bus
+            .iter()
+            .map(|&i| net.bus_id.get(i).copied().unwrap_or(0))
+            .collect();
+        self.costs = compile(gencost, &gen_bus_id).map_err(NetworkError::InvalidData)?;
         self.cache = None;
         Ok(())
     }
@@ -285,7 +372,9 @@ impl DcOpf {
     }
 
     fn angle_limits(&self) -> Option<(&[f64], &[f64])> {
-        self.angle_limits_deg.as_ref().map(|(a, b)| (a.as_slice(), b.as_slice()))
+        self.angle_limits_deg
+            .as_ref()
+            .map(|(a, b)| (a.as_slice(), b.as_slice()))
     }
 
     /// Solves the OPF of `net` as it now is. Never panics: every outcome is a status, with
@@ -310,7 +399,11 @@ impl DcOpf {
         } else {
             for g in 0..ng {
                 if isl.gen_on[g] && net.pmin_pu[g] > net.pmax_pu[g] {
-                    diagnostics.push(format!("generator {} at bus {}: Pmin above Pmax", g + 1, net.bus_id[net.gen_bus[g]]));
+                    diagnostics.push(format!(
+                        "generator {} at bus {}: Pmin above Pmax",
+                        g + 1,
+                        net.bus_id[net.gen_bus[g]]
+                    ));
                 }
             }
         }
@@ -322,7 +415,10 @@ impl DcOpf {
             settings: &self.settings,
             purpose: Purpose::Dispatch,
         });
-        let bound_inputs = BoundInputs { gen_on: &isl.gen_on, is_ref: &isl.is_ref };
+        let bound_inputs = BoundInputs {
+            gen_on: &isl.gen_on,
+            is_ref: &isl.is_ref,
+        };
         let warm_allowed = self.settings.warm_start;
 
         // Reuse the model when its structure holds; otherwise rebuild (offering the old basis).
@@ -331,14 +427,26 @@ impl DcOpf {
         let cache = if reuse {
             match self.cache.as_mut() {
                 Some(c) => c,
-                None => return DcOpfResult::empty(OpfStatus::SolverError, nb, ng, nl, vec!["internal error: lost cache".into()]),
+                None => {
+                    return DcOpfResult::empty(
+                        OpfStatus::SolverError,
+                        nb,
+                        ng,
+                        nl,
+                        vec!["internal error: lost cache".into()],
+                    )
+                }
             }
         } else {
             let layout = plan.layout(net, &self.costs);
             let model = build_matrix(&plan, &layout, net, &dc, &self.costs, &self.settings);
             let (highs, old_basis) = match self.cache.take() {
                 Some(c) => {
-                    let basis = if c.solved && warm_allowed { c.highs.basis() } else { None };
+                    let basis = if c.solved && warm_allowed {
+                        c.highs.basis()
+                    } else {
+                        None
+                    };
                     (Some(c.highs), basis)
                 }
                 None => (None, None),
@@ -347,14 +455,36 @@ impl DcOpf {
                 Some(h) => h,
                 None => match Highs::new() {
                     Ok(h) => h,
-                    Err(e) => return DcOpfResult::empty(OpfStatus::SolverError, nb, ng, nl, vec![e]),
+                    Err(e) => {
+                        return DcOpfResult::empty(OpfStatus::SolverError, nb, ng, nl, vec![e])
+                    }
                 },
             };
-            self.cache = Some(Cache { plan, layout, model, highs, solved: false });
+            self.cache = Some(Cache {
+                plan,
+                layout,
+                model,
+                highs,
+                solved: false,
+            });
             let Some(c) = self.cache.as_mut() else {
-                return DcOpfResult::empty(OpfStatus::SolverError, nb, ng, nl, vec!["internal error: lost cache".into()]);
+                return DcOpfResult::empty(
+                    OpfStatus::SolverError,
+                    nb,
+                    ng,
+                    nl,
+                    vec!["internal error: lost cache".into()],
+                );
             };
-            bounds(&mut c.model, &c.plan, &c.layout, net, &dc, &self.costs, &bound_inputs);
+            bounds(
+                &mut c.model,
+                &c.plan,
+                &c.layout,
+                net,
+                &dc,
+                &self.costs,
+                &bound_inputs,
+            );
             if let Err(e) = c.highs.pass_model(&c.model) {
                 self.cache = None;
                 return DcOpfResult::empty(OpfStatus::SolverError, nb, ng, nl, vec![e]);
@@ -365,7 +495,15 @@ impl DcOpf {
             c
         };
         if reuse {
-            bounds(&mut cache.model, &cache.plan, &cache.layout, net, &dc, &self.costs, &bound_inputs);
+            bounds(
+                &mut cache.model,
+                &cache.plan,
+                &cache.layout,
+                net,
+                &dc,
+                &self.costs,
+                &bound_inputs,
+            );
             if let Err(e) = cache.highs.change_bounds(&cache.model) {
                 self.cache = None;
                 return DcOpfResult::empty(OpfStatus::SolverError, nb, ng, nl, vec![e]);
@@ -380,7 +518,8 @@ impl DcOpf {
             return DcOpfResult::empty(OpfStatus::SolverError, nb, ng, nl, vec![e]);
         }
         let is_qp = !cache.model.q_start.is_empty();
-        let (outcome, iterations, solution) = run_and_polish(&mut cache.highs, &cache.model, is_qp, &mut diagnostics);
+        let (outcome, iterations, solution) =
+            run_and_polish(&mut cache.highs, &cache.model, is_qp, &self.settings, &mut diagnostics);
         cache.solved = outcome == RunOutcome::Optimal;
         if is_qp {
             // The active-set QP solver does not hot-start (HiGHS's `qp_allow_hot_start` is off).
@@ -396,14 +535,20 @@ impl DcOpf {
                 OpfStatus::SolverError
             }
             RunOutcome::Other(code) => {
-                diagnostics.push(format!("HiGHS ended with model status {code} (solve error)"));
+                diagnostics.push(format!(
+                    "HiGHS ended with model status {code} (solve error)"
+                ));
                 OpfStatus::SolverError
             }
         };
         let solution = match (status, solution) {
             (OpfStatus::Optimal, Some(s)) => s,
             (status, _) => {
-                let status = if status == OpfStatus::Optimal { OpfStatus::SolverError } else { status };
+                let status = if status == OpfStatus::Optimal {
+                    OpfStatus::SolverError
+                } else {
+                    status
+                };
                 if status == OpfStatus::Infeasible && self.settings.diagnose_infeasibility {
                     diagnostics.extend(self.diagnose(net, &dc, &isl));
                 }
@@ -422,7 +567,13 @@ impl DcOpf {
             }
         };
         let Some(cache) = self.cache.as_ref() else {
-            return DcOpfResult::empty(OpfStatus::SolverError, nb, ng, nl, vec!["internal error: lost cache".into()]);
+            return DcOpfResult::empty(
+                OpfStatus::SolverError,
+                nb,
+                ng,
+                nl,
+                vec!["internal error: lost cache".into()],
+            );
         };
         let mut r = self.extract(net, &dc, &isl, cache, solution, diagnostics);
         r.iterations = iterations;
@@ -444,7 +595,11 @@ impl DcOpf {
         let (nb, ng, nl) = self.dims;
         let base = net.base_mva;
         let lay = &cache.layout;
-        let Polished { mut x, row_dual: rd, objective: model_objective } = solution;
+        let Polished {
+            mut x,
+            row_dual: rd,
+            objective: model_objective,
+        } = solution;
         for i in 0..nb {
             x[i] /= lay.theta_scale[i];
         }
@@ -501,7 +656,9 @@ impl DcOpf {
             let shed: f64 = res.load_shed_mw.iter().sum();
             let spill: f64 = res.curtailed_mw.iter().sum();
             let over: f64 = res.branch_overload_mw.iter().sum();
-            penalty = shed * p.voll_usd_per_mwh + spill * p.curtailment_usd_per_mwh + over * p.overload_usd_per_mwh.unwrap_or(0.0);
+            penalty = shed * p.voll_usd_per_mwh
+                + spill * p.curtailment_usd_per_mwh
+                + over * p.overload_usd_per_mwh.unwrap_or(0.0);
             let tol = 1e-6;
             if shed > tol {
                 diagnostics.push(shed_summary("load shed", &res.load_shed_mw, net));
@@ -510,10 +667,23 @@ impl DcOpf {
                 diagnostics.push(shed_summary("injection curtailed", &res.curtailed_mw, net));
             }
             if over > tol {
-                let mut v: Vec<(usize, f64)> = res.branch_overload_mw.iter().copied().enumerate().filter(|e| e.1 > tol).collect();
+                let mut v: Vec<(usize, f64)> = res
+                    .branch_overload_mw
+                    .iter()
+                    .copied()
+                    .enumerate()
+                    .filter(|e| e.1 > tol)
+                    .collect();
                 v.sort_by(|a, b| b.1.total_cmp(&a.1));
-                let items: Vec<String> = v.iter().take(10).map(|&(k, o)| format!("{} by {}", branch_name(net, k), fmt_mw(o))).collect();
-                diagnostics.push(format!("ratings exceeded at the overload price: {}", items.join(", ")));
+                let items: Vec<String> = v
+                    .iter()
+                    .take(10)
+                    .map(|&(k, o)| format!("{} by {}", branch_name(net, k), fmt_mw(o)))
+                    .collect();
+                diagnostics.push(format!(
+                    "ratings exceeded at the overload price: {}",
+                    items.join(", ")
+                ));
             }
         }
         // The objective as HiGHS has it, plus the constant cost terms kept out of the model;
@@ -522,7 +692,8 @@ impl DcOpf {
         if let Some(p) = &self.settings.penalized {
             for island in isl.topo.islands.iter().filter(|i| !i.energized) {
                 for &i in &island.buses {
-                    objective += res.load_shed_mw[i] * p.voll_usd_per_mwh + res.curtailed_mw[i] * p.curtailment_usd_per_mwh;
+                    objective += res.load_shed_mw[i] * p.voll_usd_per_mwh
+                        + res.curtailed_mw[i] * p.curtailment_usd_per_mwh;
                 }
             }
         }
@@ -570,7 +741,10 @@ impl DcOpf {
             net,
             dc,
             &self.costs,
-            &BoundInputs { gen_on: &isl.gen_on, is_ref: &isl.is_ref },
+            &BoundInputs {
+                gen_on: &isl.gen_on,
+                is_ref: &isl.is_ref,
+            },
         );
         let mut h = match Highs::new() {
             Ok(h) => h,
@@ -579,7 +753,7 @@ impl DcOpf {
         if let Err(e) = configure(&self.settings, &mut h).and_then(|_| h.pass_model(&md)) {
             return vec![format!("diagnosis failed: {e}")];
         }
-        if h.run() != RunOutcome::Optimal {
+        if h.run_with_threads(self.settings.threads) != RunOutcome::Optimal {
             return vec![
                 "infeasible, and still infeasible with every rating and angle limit relaxed: check generator \
                  limits and phase shifters"
@@ -640,86 +814,136 @@ impl DcOpf {
     }
 }
 
-/// Runs HiGHS on the model it holds and returns the outcome, the iterations and the solution.
+/// Solves the model HiGHS holds and returns the outcome, the iterations and the solution.
 ///
-/// An LP's simplex solution is taken as it is. A QP's solution is polished (see
-/// [`super::polish`]): one exact KKT solve on the active set HiGHS found, accepted only when
-/// every optimality condition holds. When HiGHS's active-set QP solver fails or its active set
-/// does not pass, it is run again with another pricing rule (Devex, steepest edge, Dantzig),
-/// which changes its path; an unpolishable "optimal" answer is kept with a note.
-fn run_and_polish(h: &mut Highs, md: &ModelData, is_qp: bool, diagnostics: &mut Vec<String>) -> (RunOutcome, usize, Option<Polished>) {
+/// An LP goes to HiGHS's simplex and its solution is taken as it is. A QP goes to the
+/// interior-point method of [`super::ipm`] and is then polished (see [`super::polish`]): one
+/// exact KKT solve on the active set the interior point identifies, accepted only when every
+/// optimality condition holds. If the interior point fails (an infeasible model stalls it),
+/// HiGHS's active-set QP solver decides, with an iteration cap; its answer is polished too.
+fn run_and_polish(
+    h: &mut Highs,
+    md: &ModelData,
+    is_qp: bool,
+    settings: &DcOpfSettings,
+    diagnostics: &mut Vec<String>,
+) -> (RunOutcome, usize, Option<Polished>) {
+    let objective_of = |x: &[f64]| -> f64 {
+        let mut f: f64 = x.iter().zip(&md.col_cost).map(|(x, c)| x * c).sum();
+        if md.q_start.len() == md.num_col() + 1 {
+            for j in 0..md.num_col() {
+                for p in md.q_start[j]..md.q_start[j + 1] {
+                    f += 0.5 * md.q_value[p] * x[j] * x[md.q_index[p]];
+                }
+            }
+        }
+        f
+    };
+    let tol = (settings.primal_feasibility_tol, settings.dual_feasibility_tol);
+    let threads = settings.threads;
     let mut iterations = 0;
-    let pricing: &[i32] = if is_qp { &[-1, 2, 0] } else { &[-1] };
-    let mut fallback: Option<Polished> = None;
-    let mut last = RunOutcome::Other(0);
     let mut notes = Vec::new();
-    for (attempt, &rule) in pricing.iter().enumerate() {
-        if attempt > 0 {
-            h.clear_solver();
+    if is_qp && settings.qp_method == QpMethod::InteriorPoint {
+        match solve_qp(md) {
+            Ok(s) => {
+                iterations += s.iterations;
+                match polish(md, &s.col_active, &s.row_active, &s.x, tol) {
+                    Ok(p) => return (RunOutcome::Optimal, iterations, Some(p)),
+                    Err(why) => {
+                        diagnostics.push(format!("interior-point solution kept unpolished ({why})"));
+                        let objective = objective_of(&s.x);
+                        let p = Polished { x: s.x, row_dual: s.row_dual, objective };
+                        return (RunOutcome::Optimal, iterations, Some(p));
+                    }
+                }
+            }
+            Err(why) => notes.push(why),
         }
-        if is_qp {
-            let _ = h.set_option("simplex_primal_edge_weight_strategy", &HighsOptionValue::Int(rule));
-        }
-        let mut outcome = h.run();
+    }
+    if is_qp {
+        let cap = i32::try_from(10_000 + 10 * (md.num_col() + md.num_row())).unwrap_or(i32::MAX);
+        let _ = h.set_option("qp_iteration_limit", &HighsOptionValue::Int(cap));
+        // HiGHS's QP solver only has to find the active set; the polish makes the solution
+        // exact. At tighter tolerances than its defaults it declares solve errors over 1e-9.
+        let _ = h.set_option("primal_feasibility_tolerance", &HighsOptionValue::Double(QP_FEASIBILITY_TOL.max(tol.0)));
+        let _ = h.set_option("dual_feasibility_tolerance", &HighsOptionValue::Double(QP_FEASIBILITY_TOL.max(tol.1)));
+    }
+    let mut outcome = h.run_with_threads(threads);
+    iterations += h.iterations();
+    if outcome == RunOutcome::UnboundedOrInfeasible {
+        // Presolve could not tell which: solve the full model from scratch to find out.
+        h.clear_solver();
+        let _ = h.set_option("presolve", &HighsOptionValue::Str("off".into()));
+        outcome = h.run_with_threads(threads);
         iterations += h.iterations();
-        if outcome == RunOutcome::UnboundedOrInfeasible {
-            // Presolve could not tell which: solve the full model from scratch to find out.
-            h.clear_solver();
-            let _ = h.set_option("presolve", &HighsOptionValue::Str("off".into()));
-            outcome = h.run();
-            iterations += h.iterations();
-            let _ = h.set_option("presolve", &HighsOptionValue::Str("choose".into()));
+        let _ = h.set_option("presolve", &HighsOptionValue::Str("choose".into()));
+    }
+    let solve_error = matches!(outcome, RunOutcome::Other(code) if code == highs_sys::kHighsModelStatusSolveError);
+    if !is_qp {
+        if outcome == RunOutcome::Optimal {
+            let (x, _, _, rd) = h.solution();
+            let objective = h.objective() - md.offset;
+            return (outcome, iterations, Some(Polished { x, row_dual: rd, objective }));
         }
-        last = outcome;
-        let solve_error = matches!(outcome, RunOutcome::Other(code) if code == highs_sys::kHighsModelStatusSolveError);
-        if !is_qp {
-            if outcome == RunOutcome::Optimal {
-                let (x, _, _, rd) = h.solution();
-                let objective = h.objective() - md.offset;
-                return (outcome, iterations, Some(Polished { x, row_dual: rd, objective }));
-            }
-            return (outcome, iterations, None);
+        return (outcome, iterations, None);
+    }
+    if !(outcome == RunOutcome::Optimal || solve_error) {
+        diagnostics.extend(notes);
+        return (outcome, iterations, None);
+    }
+    let (x0, _, _, rd0) = h.solution();
+    if x0.len() != md.num_col() || x0.iter().any(|v| !v.is_finite()) {
+        notes.push("no solution from HiGHS's QP solver".into());
+        diagnostics.extend(notes);
+        return (outcome, iterations, None);
+    }
+    let (cols, rows) = match h.basis() {
+        Some((cb, rb)) => active_set_from_basis(md, &cb, &rb),
+        None => active_set_from_values(md, &x0),
+    };
+    match polish(md, &cols, &rows, &x0, tol) {
+        Ok(p) => {
+            diagnostics.push(format!("QP solved by HiGHS's active-set solver ({})", notes.join("; ")));
+            (RunOutcome::Optimal, iterations, Some(p))
         }
-        if !(outcome == RunOutcome::Optimal || solve_error) {
-            return (outcome, iterations, None);
+        Err(why) if outcome == RunOutcome::Optimal => {
+            notes.push(format!("HiGHS's QP solution kept unpolished ({why})"));
+            diagnostics.extend(notes);
+            let objective = objective_of(&x0);
+            (RunOutcome::Optimal, iterations, Some(Polished { x: x0, row_dual: rd0, objective }))
         }
-        let Some((cb, rb)) = h.basis() else {
-            notes.push(format!("attempt {}: no active set from HiGHS", attempt + 1));
-            continue;
-        };
-        let (cols, rows) = active_set_from_basis(md, &cb, &rb);
-        match polish(md, &cols, &rows) {
-            Ok(p) => {
-                if attempt > 0 {
-                    diagnostics.push(format!("QP solved at attempt {} ({})", attempt + 1, notes.join("; ")));
-                }
-                return (RunOutcome::Optimal, iterations, Some(p));
-            }
-            Err(why) => {
-                notes.push(format!("attempt {}: active set refused: {why}", attempt + 1));
-                if outcome == RunOutcome::Optimal && fallback.is_none() {
-                    let (x, _, _, rd) = h.solution();
-                    fallback = Some(Polished { x, row_dual: rd, objective: h.objective() - md.offset });
-                }
-            }
+        Err(why) => {
+            notes.push(format!("HiGHS's active set refused: {why}"));
+            diagnostics.extend(notes);
+            (outcome, iterations, None)
         }
     }
-    if let Some(p) = fallback {
-        diagnostics.push(format!("QP solution not polished, HiGHS's own kept ({})", notes.join("; ")));
-        return (RunOutcome::Optimal, iterations, Some(p));
-    }
-    diagnostics.extend(notes);
-    (last, iterations, None)
 }
+
+/// HiGHS feasibility tolerances while it looks for a QP's active set (its defaults).
+const QP_FEASIBILITY_TOL: f64 = 1e-7;
 
 /// Applies the settings to a HiGHS instance.
 fn configure(s: &DcOpfSettings, h: &mut Highs) -> Result<(), String> {
     h.set_option("output_flag", &HighsOptionValue::Bool(s.solver_log))?;
-    h.set_option("primal_feasibility_tolerance", &HighsOptionValue::Double(s.primal_feasibility_tol))?;
-    h.set_option("dual_feasibility_tolerance", &HighsOptionValue::Double(s.dual_feasibility_tol))?;
+    h.set_option(
+        "simplex_primal_edge_weight_strategy",
+        &HighsOptionValue::Int(-1),
+    )?;
+    h.set_option(
+        "primal_feasibility_tolerance",
+        &HighsOptionValue::Double(s.primal_feasibility_tol),
+    )?;
+    h.set_option(
+        "dual_feasibility_tolerance",
+        &HighsOptionValue::Double(s.dual_feasibility_tol),
+    )?;
     h.set_option("time_limit", &HighsOptionValue::Double(s.time_limit_s))?;
     if s.threads > 0 {
-        h.set_option("threads", &HighsOptionValue::Int(i32::try_from(s.threads).unwrap_or(i32::MAX)))?;
+        h.set_option(
+            "threads",
+            &HighsOptionValue::Int(i32::try_from(s.threads).unwrap_or(i32::MAX)),
+        )?;
     }
     for (name, value) in &s.highs_options {
         h.set_option(name, value)?;
@@ -728,11 +952,24 @@ fn configure(s: &DcOpfSettings, h: &mut Highs) -> Result<(), String> {
 }
 
 fn shed_summary(what: &str, per_bus_mw: &[f64], net: &Network) -> String {
-    let mut v: Vec<(usize, f64)> = per_bus_mw.iter().copied().enumerate().filter(|e| e.1 > 1e-6).collect();
+    let mut v: Vec<(usize, f64)> = per_bus_mw
+        .iter()
+        .copied()
+        .enumerate()
+        .filter(|e| e.1 > 1e-6)
+        .collect();
     let total: f64 = v.iter().map(|e| e.1).sum();
     v.sort_by(|a, b| b.1.total_cmp(&a.1));
-    let items: Vec<String> = v.iter().take(10).map(|&(i, s)| format!("bus {} {}", net.bus_id[i], fmt_mw(s))).collect();
-    let more = if v.len() > 10 { format!(", … ({} buses)", v.len()) } else { String::new() };
+    let items: Vec<String> = v
+        .iter()
+        .take(10)
+        .map(|&(i, s)| format!("bus {} {}", net.bus_id[i], fmt_mw(s)))
+        .collect();
+    let more = if v.len() > 10 {
+        format!(", … ({} buses)", v.len())
+    } else {
+        String::new()
+    };
     format!("{what}: {} ({}{more})", fmt_mw(total), items.join(", "))
 }
 
@@ -746,9 +983,19 @@ pub struct EconomicDispatch {
 impl EconomicDispatch {
     /// Prepares an economic dispatch; `settings.enforce_branch_limits` and
     /// `enforce_angle_limits` are overridden to `false`.
-    pub fn new(net: &Network, gencost: &[GenCost], settings: DcOpfSettings) -> Result<EconomicDispatch, NetworkError> {
-        let settings = DcOpfSettings { enforce_branch_limits: false, enforce_angle_limits: false, ..settings };
-        Ok(EconomicDispatch { inner: DcOpf::new(net, gencost, settings)? })
+    pub fn new(
+        net: &Network,
+        gencost: &[GenCost],
+        settings: DcOpfSettings,
+    ) -> Result<EconomicDispatch, NetworkError> {
+        let settings = DcOpfSettings {
+            enforce_branch_limits: false,
+            enforce_angle_limits: false,
+            ..settings
+        };
+        Ok(EconomicDispatch {
+            inner: DcOpf::new(net, gencost, settings)?,
+        })
     }
 
     /// Dispatches `net` as it now is.

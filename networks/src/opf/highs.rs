@@ -54,7 +54,8 @@ impl ModelData {
                     && self.q_index.len() == self.q_value.len()
                     && self.q_start.last() == Some(&self.q_index.len())
                     && self.q_index.iter().all(|&i| i < n)));
-        let fits = HighsInt::try_from(n.max(m).max(self.a_index.len()).max(self.q_index.len())).is_ok();
+        let fits =
+            HighsInt::try_from(n.max(m).max(self.a_index.len()).max(self.q_index.len())).is_ok();
         if ok && fits {
             Ok(())
         } else {
@@ -102,7 +103,10 @@ unsafe impl Send for Highs {}
 
 impl std::fmt::Debug for Highs {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Highs").field("num_col", &self.num_col).field("num_row", &self.num_row).finish()
+        f.debug_struct("Highs")
+            .field("num_col", &self.num_col)
+            .field("num_row", &self.num_row)
+            .finish()
     }
 }
 
@@ -124,7 +128,11 @@ impl Highs {
         // SAFETY: plain constructor.
         let raw = unsafe { hs::Highs_create() };
         let ptr = NonNull::new(raw).ok_or_else(|| "HiGHS could not be created".to_string())?;
-        let mut h = Highs { ptr, num_col: 0, num_row: 0 };
+        let mut h = Highs {
+            ptr,
+            num_col: 0,
+            num_row: 0,
+        };
         h.set_option("output_flag", &HighsOptionValue::Bool(false))?;
         Ok(h)
     }
@@ -139,15 +147,23 @@ impl Highs {
 
     /// Sets one option; an unknown name or a value of the wrong type is an error.
     pub fn set_option(&mut self, name: &str, value: &HighsOptionValue) -> Result<(), String> {
-        let cname = CString::new(name).map_err(|_| format!("option name {name:?} contains a NUL"))?;
+        let cname =
+            CString::new(name).map_err(|_| format!("option name {name:?} contains a NUL"))?;
         // SAFETY: valid instance and NUL-terminated strings.
         let status = unsafe {
             match value {
-                HighsOptionValue::Bool(b) => hs::Highs_setBoolOptionValue(self.raw(), cname.as_ptr(), HighsInt::from(*b)),
-                HighsOptionValue::Int(i) => hs::Highs_setIntOptionValue(self.raw(), cname.as_ptr(), *i as HighsInt),
-                HighsOptionValue::Double(d) => hs::Highs_setDoubleOptionValue(self.raw(), cname.as_ptr(), *d),
+                HighsOptionValue::Bool(b) => {
+                    hs::Highs_setBoolOptionValue(self.raw(), cname.as_ptr(), HighsInt::from(*b))
+                }
+                HighsOptionValue::Int(i) => {
+                    hs::Highs_setIntOptionValue(self.raw(), cname.as_ptr(), *i as HighsInt)
+                }
+                HighsOptionValue::Double(d) => {
+                    hs::Highs_setDoubleOptionValue(self.raw(), cname.as_ptr(), *d)
+                }
                 HighsOptionValue::Str(s) => {
-                    let cval = CString::new(s.as_str()).map_err(|_| format!("option value {s:?} contains a NUL"))?;
+                    let cval = CString::new(s.as_str())
+                        .map_err(|_| format!("option value {s:?} contains a NUL"))?;
                     hs::Highs_setStringOptionValue(self.raw(), cname.as_ptr(), cval.as_ptr())
                 }
             }
@@ -170,8 +186,18 @@ impl Highs {
         } else {
             (to_hi(&m.q_start[..n]), to_hi(&m.q_index))
         };
-        let nullable = |v: &[HighsInt]| if v.is_empty() { std::ptr::null() } else { v.as_ptr() };
-        let q_nz = if m.q_start.is_empty() { 0 } else { m.q_index.len() };
+        let nullable = |v: &[HighsInt]| {
+            if v.is_empty() {
+                std::ptr::null()
+            } else {
+                v.as_ptr()
+            }
+        };
+        let q_nz = if m.q_start.is_empty() {
+            0
+        } else {
+            m.q_index.len()
+        };
         // SAFETY: all slices have the lengths HiGHS reads (checked above); the Hessian
         // pointers are NULL for an LP.
         let status = unsafe {
@@ -195,7 +221,11 @@ impl Highs {
                 m.a_value.as_ptr(),
                 nullable(&q_start),
                 nullable(&q_index),
-                if m.q_start.is_empty() { std::ptr::null() } else { m.q_value.as_ptr() },
+                if m.q_start.is_empty() {
+                    std::ptr::null()
+                } else {
+                    m.q_value.as_ptr()
+                },
                 std::ptr::null(),
             )
         };
@@ -261,12 +291,15 @@ impl Highs {
         let name = CString::new("basis_validity").ok()?;
         // SAFETY: output buffers have the model's dimensions.
         unsafe {
-            if hs::Highs_getIntInfoValue(self.raw_const(), name.as_ptr(), &mut validity) != hs::kHighsStatusOk
+            if hs::Highs_getIntInfoValue(self.raw_const(), name.as_ptr(), &mut validity)
+                != hs::kHighsStatusOk
                 || validity != hs::kHighsBasisValidityValid
             {
                 return None;
             }
-            if hs::Highs_getBasis(self.raw_const(), cols.as_mut_ptr(), rows.as_mut_ptr()) == hs::kHighsStatusError {
+            if hs::Highs_getBasis(self.raw_const(), cols.as_mut_ptr(), rows.as_mut_ptr())
+                == hs::kHighsStatusError
+            {
                 return None;
             }
         }
@@ -279,7 +312,9 @@ impl Highs {
             return false;
         }
         // SAFETY: lengths checked.
-        unsafe { hs::Highs_setBasis(self.raw(), cols.as_ptr(), rows.as_ptr()) != hs::kHighsStatusError }
+        unsafe {
+            hs::Highs_setBasis(self.raw(), cols.as_ptr(), rows.as_ptr()) != hs::kHighsStatusError
+        }
     }
 
     /// Forgets the basis and solution, so that the next run starts cold (with presolve).
@@ -288,6 +323,25 @@ impl Highs {
         unsafe {
             hs::Highs_clearSolver(self.raw());
         }
+    }
+
+    /// Solves the current model.
+    ///
+    /// HiGHS keeps one task scheduler per OS thread, sized by the first solve on that thread,
+    /// and refuses a later `threads` option that differs. The thread count last used on this
+    /// thread is remembered, and the scheduler is reset when a solve asks for another (or is the
+    /// first here, in case HiGHS was used on this thread by other code).
+    pub fn run_with_threads(&mut self, threads: usize) -> RunOutcome {
+        thread_local! {
+            static LAST_THREADS: std::cell::Cell<Option<usize>> = const { std::cell::Cell::new(None) };
+        }
+        let last = LAST_THREADS.with(|c| c.replace(Some(threads)));
+        if last != Some(threads) {
+            // SAFETY: blocking reset of this thread's scheduler; no HiGHS run is in progress
+            // on this thread (runs are synchronous).
+            unsafe { hs::Highs_resetThreadScheduler(1) };
+        }
+        self.run()
     }
 
     /// Solves the current model.
@@ -303,7 +357,9 @@ impl Highs {
             hs::kHighsModelStatusUnbounded => RunOutcome::Unbounded,
             hs::kHighsModelStatusTimeLimit => RunOutcome::TimeLimit,
             hs::kHighsModelStatusIterationLimit => RunOutcome::IterationLimit,
-            hs::kHighsModelStatusModelEmpty if status != hs::kHighsStatusError => RunOutcome::Optimal,
+            hs::kHighsModelStatusModelEmpty if status != hs::kHighsStatusError => {
+                RunOutcome::Optimal
+            }
             other => RunOutcome::Other(other),
         }
     }
@@ -322,13 +378,21 @@ impl Highs {
         let mut rd = vec![0.0; self.num_row];
         // SAFETY: output buffers have the model's dimensions.
         unsafe {
-            hs::Highs_getSolution(self.raw_const(), x.as_mut_ptr(), xd.as_mut_ptr(), r.as_mut_ptr(), rd.as_mut_ptr());
+            hs::Highs_getSolution(
+                self.raw_const(),
+                x.as_mut_ptr(),
+                xd.as_mut_ptr(),
+                r.as_mut_ptr(),
+                rd.as_mut_ptr(),
+            );
         }
         (x, xd, r, rd)
     }
 
     fn int_info(&self, name: &str) -> i64 {
-        let Ok(cname) = CString::new(name) else { return 0 };
+        let Ok(cname) = CString::new(name) else {
+            return 0;
+        };
         let mut v: HighsInt = 0;
         // SAFETY: valid instance, NUL-terminated name, one output integer.
         let s = unsafe { hs::Highs_getIntInfoValue(self.raw_const(), cname.as_ptr(), &mut v) };

@@ -85,8 +85,16 @@ pub(crate) fn angle_limit(angmin_deg: f64, angmax_deg: f64) -> Option<(f64, f64)
         return None;
     }
     let rad = crate::network::PerUnit::deg_to_rad;
-    let lo = if angmin_deg != 0.0 { rad(angmin_deg) } else { f64::NEG_INFINITY };
-    let hi = if angmax_deg != 0.0 { rad(angmax_deg) } else { f64::INFINITY };
+    let lo = if angmin_deg != 0.0 {
+        rad(angmin_deg)
+    } else {
+        f64::NEG_INFINITY
+    };
+    let hi = if angmax_deg != 0.0 {
+        rad(angmax_deg)
+    } else {
+        f64::INFINITY
+    };
     Some((lo, hi))
 }
 
@@ -104,9 +112,20 @@ impl Plan {
     pub fn new(inp: PlanInputs<'_>) -> Plan {
         let net = inp.net;
         let nl = net.n_branch();
-        let branch_in: Vec<bool> =
-            (0..nl).map(|k| net.branch_connected(k) && inp.bus_in[net.br_from[k]] && inp.bus_in[net.br_to[k]]).collect();
-        let b_bits = (0..nl).map(|k| if branch_in[k] { inp.dc.b_branch[k].to_bits() } else { 0 }).collect();
+        let branch_in: Vec<bool> = (0..nl)
+            .map(|k| {
+                net.branch_connected(k) && inp.bus_in[net.br_from[k]] && inp.bus_in[net.br_to[k]]
+            })
+            .collect();
+        let b_bits = (0..nl)
+            .map(|k| {
+                if branch_in[k] {
+                    inp.dc.b_branch[k].to_bits()
+                } else {
+                    0
+                }
+            })
+            .collect();
         let diagnose = inp.purpose == Purpose::Diagnose;
         let rated = if inp.settings.enforce_branch_limits {
             (0..nl)
@@ -126,8 +145,22 @@ impl Plan {
             _ => Vec::new(),
         };
         let penalised = inp.settings.penalized.is_some() && !diagnose;
-        let overload = diagnose || inp.settings.penalized.as_ref().is_some_and(|p| p.overload_usd_per_mwh.is_some());
-        Plan { purpose: inp.purpose, bus_in: inp.bus_in, branch_in, b_bits, rated, angle, shed: penalised, overload }
+        let overload = diagnose
+            || inp
+                .settings
+                .penalized
+                .as_ref()
+                .is_some_and(|p| p.overload_usd_per_mwh.is_some());
+        Plan {
+            purpose: inp.purpose,
+            bus_in: inp.bus_in,
+            branch_in,
+            b_bits,
+            rated,
+            angle,
+            shed: penalised,
+            overload,
+        }
     }
 
     /// The column and row layout of this plan.
@@ -198,12 +231,23 @@ impl Plan {
                 d[net.br_to[k]] += b;
             }
         }
-        if std::env::var_os("OPF_NOSCALE").is_none() {
-            for i in 0..nb {
-                theta_scale[i] = d[i].max(1.0);
-            }
+        for i in 0..nb {
+            theta_scale[i] = d[i].max(1.0);
         }
-        Layout { nb, ng, y_col, shed_col, spill_col, bal_row, flow, ang, pwl, n_col, n_row, theta_scale }
+        Layout {
+            nb,
+            ng,
+            y_col,
+            shed_col,
+            spill_col,
+            bal_row,
+            flow,
+            ang,
+            pwl,
+            n_col,
+            n_row,
+            theta_scale,
+        }
     }
 }
 
@@ -280,7 +324,10 @@ pub(crate) fn build_matrix(
             c.iter_mut().for_each(|e| e.1 /= d);
         }
     }
-    let mut md = ModelData { col_cost: vec![0.0; lay.n_col], ..ModelData::default() };
+    let mut md = ModelData {
+        col_cost: vec![0.0; lay.n_col],
+        ..ModelData::default()
+    };
     md.a_start.reserve(lay.n_col + 1);
     md.a_start.push(0);
     for c in cols.iter_mut() {
@@ -373,13 +420,24 @@ pub(crate) struct BoundInputs<'a> {
 }
 
 /// Fills every column and row bound for the network as it now is.
-pub(crate) fn bounds(md: &mut ModelData, plan: &Plan, lay: &Layout, net: &Network, dc: &DcMatrices, costs: &[Cost], inp: &BoundInputs<'_>) {
+pub(crate) fn bounds(
+    md: &mut ModelData,
+    plan: &Plan,
+    lay: &Layout,
+    net: &Network,
+    dc: &DcMatrices,
+    costs: &[Cost],
+    inp: &BoundInputs<'_>,
+) {
     let inf = f64::INFINITY;
     for i in 0..lay.nb {
         let (lo, hi) = if !plan.bus_in[i] {
             (0.0, 0.0)
         } else if inp.is_ref[i] {
-            (net.va0_rad[i] * lay.theta_scale[i], net.va0_rad[i] * lay.theta_scale[i])
+            (
+                net.va0_rad[i] * lay.theta_scale[i],
+                net.va0_rad[i] * lay.theta_scale[i],
+            )
         } else {
             (-inf, inf)
         };
@@ -396,7 +454,11 @@ pub(crate) fn bounds(md: &mut ModelData, plan: &Plan, lay: &Layout, net: &Networ
             md.col_upper[c] = 0.0;
         }
         if lay.y_col[g] != NONE {
-            let (lo, hi) = if inp.gen_on[g] { (-inf, inf) } else { (0.0, 0.0) };
+            let (lo, hi) = if inp.gen_on[g] {
+                (-inf, inf)
+            } else {
+                (0.0, 0.0)
+            };
             md.col_lower[lay.y_col[g]] = lo;
             md.col_upper[lay.y_col[g]] = hi;
         }
@@ -463,6 +525,9 @@ mod tests {
         let (lo, hi) = angle_limit(0.0, 30.0).expect("upper only");
         assert!(lo == f64::NEG_INFINITY && (hi - 30f64.to_radians()).abs() < 1e-15);
         let (lo, hi) = angle_limit(-30.0, 360.0).expect("lower only, upper kept as given");
-        assert!((lo + 30f64.to_radians()).abs() < 1e-15 && (hi - 2.0 * std::f64::consts::PI).abs() < 1e-12);
+        assert!(
+            (lo + 30f64.to_radians()).abs() < 1e-15
+                && (hi - 2.0 * std::f64::consts::PI).abs() < 1e-12
+        );
     }
 }

@@ -82,7 +82,13 @@ pub struct DcOpfResult {
 
 impl DcOpfResult {
     /// A result without a solution: zeros everywhere, NaN objective.
-    pub(crate) fn empty(status: OpfStatus, nb: usize, ng: usize, nl: usize, diagnostics: Vec<String>) -> Self {
+    pub(crate) fn empty(
+        status: OpfStatus,
+        nb: usize,
+        ng: usize,
+        nl: usize,
+        diagnostics: Vec<String>,
+    ) -> Self {
         DcOpfResult {
             status,
             objective_usd_per_h: f64::NAN,

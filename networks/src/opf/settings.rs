@@ -24,8 +24,25 @@ pub struct Penalties {
 
 impl Default for Penalties {
     fn default() -> Self {
-        Penalties { voll_usd_per_mwh: 10_000.0, curtailment_usd_per_mwh: 1_000.0, overload_usd_per_mwh: Some(1e6) }
+        Penalties {
+            voll_usd_per_mwh: 10_000.0,
+            curtailment_usd_per_mwh: 1_000.0,
+            overload_usd_per_mwh: Some(1e6),
+        }
     }
+}
+
+/// How a QP (quadratic costs) is solved. Either way the solution is polished: one exact KKT
+/// solve on the active set found, accepted only when every optimality condition holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum QpMethod {
+    /// The crate's primal–dual interior-point method (default); if it fails (an infeasible
+    /// model stalls it), HiGHS's active-set solver decides.
+    #[default]
+    InteriorPoint,
+    /// HiGHS's active-set QP solver alone (iteration-capped). Exact and fast on small
+    /// unpenalised cases; it can cycle on penalised ones (many tied shedding variables).
+    HighsActiveSet,
 }
 
 /// Configuration of [`super::DcOpf`].
@@ -46,14 +63,19 @@ pub struct DcOpfSettings {
     /// Threads HiGHS may use; 0 (default) lets HiGHS choose. The simplex and QP solvers used
     /// here are serial, so results do not depend on it.
     pub threads: usize,
-    /// Primal feasibility tolerance, p.u. (HiGHS `primal_feasibility_tolerance`). Default 1e-9,
-    /// tighter than HiGHS's 1e-7 so that flows and dispatch match MATPOWER to 1e-4 MW.
+    /// Primal feasibility tolerance, p.u. Default 1e-9, tighter than HiGHS's 1e-7. For an LP it
+    /// is HiGHS's `primal_feasibility_tolerance`; for a QP it is the tolerance (relative to the
+    /// bound) at which the polished solution must meet every row and column bound.
     pub primal_feasibility_tol: f64,
-    /// Dual feasibility tolerance (HiGHS `dual_feasibility_tolerance`), in the objective's units
-    /// per p.u. Default 1e-9, tighter than HiGHS's 1e-7, so that prices are exact to 1e-6 $/MWh.
+    /// Dual feasibility tolerance. Default 1e-9, tighter than HiGHS's 1e-7. For an LP it is
+    /// HiGHS's `dual_feasibility_tolerance` ($/h per p.u.); for a QP, relative to the largest
+    /// cost coefficient, the sign tolerance of the polished multipliers.
     pub dual_feasibility_tol: f64,
-    /// Warm start from the previous solve's basis when only bounds (loads, limits) changed, or
-    /// when the model kept its size. Default `true`.
+    /// How a QP is solved. Default [`QpMethod::InteriorPoint`].
+    pub qp_method: QpMethod,
+    /// Warm start an LP from the previous solve's basis when only bounds (loads, limits)
+    /// changed, or when the rebuilt model kept its size. Default `true`. (QPs always start
+    /// afresh in HiGHS's active-set solver.)
     pub warm_start: bool,
     /// When infeasible (strict mode), explain why: island capacity, then the transfer limits
     /// that cannot all hold (one extra solve). Default `true`.
@@ -75,6 +97,7 @@ impl Default for DcOpfSettings {
             threads: 0,
             primal_feasibility_tol: 1e-9,
             dual_feasibility_tol: 1e-9,
+            qp_method: QpMethod::InteriorPoint,
             warm_start: true,
             diagnose_infeasibility: true,
             solver_log: false,
@@ -86,14 +109,21 @@ impl Default for DcOpfSettings {
 impl DcOpfSettings {
     /// Settings for an economic dispatch: no branch ratings, no angle limits.
     pub fn economic_dispatch() -> Self {
-        DcOpfSettings { enforce_branch_limits: false, enforce_angle_limits: false, ..DcOpfSettings::default() }
+        DcOpfSettings {
+            enforce_branch_limits: false,
+            enforce_angle_limits: false,
+            ..DcOpfSettings::default()
+        }
     }
 
     /// Checks every field; returns all problems at once.
     pub fn validate(&self) -> Result<(), Vec<String>> {
         let mut p = Vec::new();
         if self.time_limit_s.is_nan() || self.time_limit_s < 0.0 {
-            p.push(format!("time_limit_s must be ≥ 0, found {}", self.time_limit_s));
+            p.push(format!(
+                "time_limit_s must be ≥ 0, found {}",
+                self.time_limit_s
+            ));
         }
         for (name, v) in [
             ("primal_feasibility_tol", self.primal_feasibility_tol),
@@ -107,15 +137,21 @@ impl DcOpfSettings {
             p.push(format!("threads must be ≤ 1024, found {}", self.threads));
         }
         if let Some(pen) = &self.penalized {
-            for (name, v) in [("voll_usd_per_mwh", pen.voll_usd_per_mwh), ("curtailment_usd_per_mwh", pen.curtailment_usd_per_mwh)]
-            {
+            for (name, v) in [
+                ("voll_usd_per_mwh", pen.voll_usd_per_mwh),
+                ("curtailment_usd_per_mwh", pen.curtailment_usd_per_mwh),
+            ] {
                 if !(v.is_finite() && v > 0.0) {
-                    p.push(format!("penalized.{name} must be finite and > 0, found {v}"));
+                    p.push(format!(
+                        "penalized.{name} must be finite and > 0, found {v}"
+                    ));
                 }
             }
             if let Some(v) = pen.overload_usd_per_mwh {
                 if !(v.is_finite() && v > 0.0) {
-                    p.push(format!("penalized.overload_usd_per_mwh must be finite and > 0, found {v}"));
+                    p.push(format!(
+                        "penalized.overload_usd_per_mwh must be finite and > 0, found {v}"
+                    ));
                 }
             }
         }
@@ -139,7 +175,10 @@ mod tests {
     #[test]
     fn default_settings_validate() {
         assert!(DcOpfSettings::default().validate().is_ok());
-        let s = DcOpfSettings { penalized: Some(Penalties::default()), ..DcOpfSettings::default() };
+        let s = DcOpfSettings {
+            penalized: Some(Penalties::default()),
+            ..DcOpfSettings::default()
+        };
         assert!(s.validate().is_ok());
     }
 
@@ -148,7 +187,10 @@ mod tests {
         let s = DcOpfSettings {
             time_limit_s: -1.0,
             primal_feasibility_tol: 0.0,
-            penalized: Some(Penalties { voll_usd_per_mwh: f64::NAN, ..Penalties::default() }),
+            penalized: Some(Penalties {
+                voll_usd_per_mwh: f64::NAN,
+                ..Penalties::default()
+            }),
             ..DcOpfSettings::default()
         };
         let e = s.validate().expect_err("invalid");
