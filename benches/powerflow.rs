@@ -7,10 +7,19 @@ use gridsim_networks::acpf::{AcPfSettings, AcPowerFlow, Start};
 use gridsim_networks::dcpf::DcPowerFlow;
 use gridsim_networks::{matpower, Network};
 
-const CASES: [&str; 5] = ["case118", "case1354pegase", "case2383wp", "case9241pegase", "case13659pegase"];
+const CASES: [&str; 5] = [
+    "case118",
+    "case1354pegase",
+    "case2383wp",
+    "case9241pegase",
+    "case13659pegase",
+];
 
 fn network(name: &str) -> Network {
-    let path = format!("{}/networks/cases/matpower/{name}.m", env!("CARGO_MANIFEST_DIR"));
+    let path = format!(
+        "{}/networks/cases/matpower/{name}.m",
+        env!("CARGO_MANIFEST_DIR")
+    );
     let case = matpower::read(&path).unwrap_or_else(|e| panic!("{e}"));
     Network::from_case(&case).unwrap_or_else(|e| panic!("{e}"))
 }
@@ -21,7 +30,9 @@ fn ac_warm(c: &mut Criterion) {
         let net = network(name);
         let mut pf = AcPowerFlow::new(&net, AcPfSettings::default());
         assert!(pf.solve(&net, Start::Case).status.is_converged(), "{name}");
-        g.bench_with_input(BenchmarkId::from_parameter(name), &net, |b, net| b.iter(|| pf.solve(net, Start::Case)));
+        g.bench_with_input(BenchmarkId::from_parameter(name), &net, |b, net| {
+            b.iter(|| pf.solve(net, Start::Case))
+        });
     }
     g.finish();
 }
@@ -42,7 +53,9 @@ fn dc(c: &mut Criterion) {
     for name in CASES {
         let net = network(name);
         let mut pf = DcPowerFlow::new(&net);
-        g.bench_with_input(BenchmarkId::from_parameter(name), &net, |b, net| b.iter(|| pf.solve(net)));
+        g.bench_with_input(BenchmarkId::from_parameter(name), &net, |b, net| {
+            b.iter(|| pf.solve(net))
+        });
     }
     g.finish();
 }

@@ -16,7 +16,11 @@ use gridsim_networks::output::{BranchColumns, BusColumns, GenColumns, SolutionDo
 use gridsim_networks::{matpower, Case, Network, PowerFlowResult};
 
 #[derive(Parser)]
-#[command(name = "gridsim", version, about = "Power grid simulation: power flow, OPF, N-1, Monte Carlo studies")]
+#[command(
+    name = "gridsim",
+    version,
+    about = "Power grid simulation: power flow, OPF, N-1, Monte Carlo studies"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -99,15 +103,44 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Pf { case, dc, enforce_q_lims, json, repeat, flat_start, out } => {
-            cmd_pf(&case, dc, enforce_q_lims, json, repeat, flat_start, out.as_deref())
-        }
-        Command::Opf { case, dc, economic_dispatch, voll, json, out } => {
-            cmd_opf(&case, dc, economic_dispatch, voll, json, out.as_deref())
-        }
-        Command::N1 { case, dc, outages, enforce_q_lims, threads, json } => {
+        Command::Pf {
+            case,
+            dc,
+            enforce_q_lims,
+            json,
+            repeat,
+            flat_start,
+            out,
+        } => cmd_pf(
+            &case,
+            dc,
+            enforce_q_lims,
+            json,
+            repeat,
+            flat_start,
+            out.as_deref(),
+        ),
+        Command::Opf {
+            case,
+            dc,
+            economic_dispatch,
+            voll,
+            json,
+            out,
+        } => cmd_opf(&case, dc, economic_dispatch, voll, json, out.as_deref()),
+        Command::N1 {
+            case,
+            dc,
+            outages,
+            enforce_q_lims,
+            threads,
+            json,
+        } => {
             if let Some(t) = threads {
-                if let Err(e) = rayon::ThreadPoolBuilder::new().num_threads(t).build_global() {
+                if let Err(e) = rayon::ThreadPoolBuilder::new()
+                    .num_threads(t)
+                    .build_global()
+                {
                     eprintln!("error: --threads {t}: {e}");
                     return ExitCode::from(2);
                 }
@@ -141,7 +174,15 @@ fn median(xs: &mut [f64]) -> f64 {
     }
 }
 
-fn cmd_pf(path: &Path, dc: bool, qlim: bool, json: bool, repeat: usize, flat: bool, out: Option<&Path>) -> ExitCode {
+fn cmd_pf(
+    path: &Path,
+    dc: bool,
+    qlim: bool,
+    json: bool,
+    repeat: usize,
+    flat: bool,
+    out: Option<&Path>,
+) -> ExitCode {
     let (case, parse_ms) = match read_case(path) {
         Ok(x) => x,
         Err(code) => return code,
@@ -165,7 +206,10 @@ fn cmd_pf(path: &Path, dc: bool, qlim: bool, json: bool, repeat: usize, flat: bo
         }
         res.expect("at least one solve")
     } else {
-        let settings = AcPfSettings { enforce_q_lims: qlim, ..AcPfSettings::default() };
+        let settings = AcPfSettings {
+            enforce_q_lims: qlim,
+            ..AcPfSettings::default()
+        };
         let mut pf = AcPowerFlow::new(&net, settings);
         let start = if flat { Start::Flat } else { Start::Case };
         let mut res = None;
@@ -178,9 +222,17 @@ fn cmd_pf(path: &Path, dc: bool, qlim: bool, json: bool, repeat: usize, flat: bo
         res.expect("at least one solve")
     };
     // With --repeat, the first (cold: symbolic analysis) solve is excluded from the statistics.
-    let warm: Vec<f64> = if times.len() > 1 { times[1..].to_vec() } else { times.clone() };
+    let warm: Vec<f64> = if times.len() > 1 {
+        times[1..].to_vec()
+    } else {
+        times.clone()
+    };
     let solve_ms_min = warm.iter().copied().fold(f64::INFINITY, f64::min);
-    let timing = Timing { parse_ms, solve_ms_median: median(&mut warm.clone()), solve_ms_min };
+    let timing = Timing {
+        parse_ms,
+        solve_ms_median: median(&mut warm.clone()),
+        solve_ms_min,
+    };
     let doc = SolutionDocument::from_pf(&case, &res, timing);
     for d in &res.diagnostics {
         eprintln!("note: {d}");
@@ -205,12 +257,22 @@ fn cmd_pf(path: &Path, dc: bool, qlim: bool, json: bool, repeat: usize, flat: bo
     if res.status.is_converged() {
         ExitCode::SUCCESS
     } else {
-        eprintln!("power flow did not converge: {:?} after {} iterations, mismatch {:.3e} p.u.", res.status, res.iterations, res.max_mismatch_pu);
+        eprintln!(
+            "power flow did not converge: {:?} after {} iterations, mismatch {:.3e} p.u.",
+            res.status, res.iterations, res.max_mismatch_pu
+        );
         ExitCode::from(1)
     }
 }
 
-fn cmd_opf(path: &Path, dc: bool, ed: bool, voll: Option<f64>, json: bool, out: Option<&Path>) -> ExitCode {
+fn cmd_opf(
+    path: &Path,
+    dc: bool,
+    ed: bool,
+    voll: Option<f64>,
+    json: bool,
+    out: Option<&Path>,
+) -> ExitCode {
     if !dc {
         eprintln!("error: only the DC OPF is available: run `gridsim opf CASE --dc`");
         return ExitCode::from(2);
@@ -226,9 +288,16 @@ fn cmd_opf(path: &Path, dc: bool, ed: bool, voll: Option<f64>, json: bool, out: 
             return ExitCode::from(2);
         }
     };
-    let mut settings = if ed { DcOpfSettings::economic_dispatch() } else { DcOpfSettings::default() };
+    let mut settings = if ed {
+        DcOpfSettings::economic_dispatch()
+    } else {
+        DcOpfSettings::default()
+    };
     if let Some(v) = voll {
-        settings.penalized = Some(Penalties { voll_usd_per_mwh: v, ..Penalties::default() });
+        settings.penalized = Some(Penalties {
+            voll_usd_per_mwh: v,
+            ..Penalties::default()
+        });
     }
     if let Err(problems) = settings.validate() {
         eprintln!("error: {}", problems.join("; "));
@@ -260,7 +329,11 @@ fn cmd_opf(path: &Path, dc: bool, ed: bool, voll: Option<f64>, json: bool, out: 
             va_deg: res.va_deg.clone(),
             lmp_usd_per_mwh: Some(res.lmp_usd_per_mwh.clone()),
         },
-        gen: GenColumns { bus: case.gen.bus.clone(), pg_mw: res.pg_mw.clone(), qg_mvar: vec![0.0; case.gen.len()] },
+        gen: GenColumns {
+            bus: case.gen.bus.clone(),
+            pg_mw: res.pg_mw.clone(),
+            qg_mvar: vec![0.0; case.gen.len()],
+        },
         branch: BranchColumns {
             from: case.branch.from_bus.clone(),
             to: case.branch.to_bus.clone(),
@@ -269,7 +342,11 @@ fn cmd_opf(path: &Path, dc: bool, ed: bool, voll: Option<f64>, json: bool, out: 
             pt_mw: res.branch_pf_mw.iter().map(|p| -p).collect(),
             qt_mvar: vec![0.0; nl],
         },
-        timing: Timing { parse_ms, solve_ms_median: solve_ms, solve_ms_min: solve_ms },
+        timing: Timing {
+            parse_ms,
+            solve_ms_median: solve_ms,
+            solve_ms_min: solve_ms,
+        },
     };
     if let Some(dir) = out {
         if let Err(e) = doc.write_csv(dir) {
@@ -287,20 +364,44 @@ fn cmd_opf(path: &Path, dc: bool, ed: bool, voll: Option<f64>, json: bool, out: 
         }
     } else {
         println!("case            {}", case.name);
-        println!("model           {}", if ed { "economic dispatch (copper plate per island)" } else { "DC OPF" });
+        println!(
+            "model           {}",
+            if ed {
+                "economic dispatch (copper plate per island)"
+            } else {
+                "DC OPF"
+            }
+        );
         println!("status          {:?}", res.status);
         println!("objective       {:.6} $/h", res.objective_usd_per_h);
         if res.penalty_usd_per_h > 0.0 {
-            println!("penalties       {:.3} $/h (load shed {:.3} MW)", res.penalty_usd_per_h, res.total_shed_mw());
+            println!(
+                "penalties       {:.3} $/h (load shed {:.3} MW)",
+                res.penalty_usd_per_h,
+                res.total_shed_mw()
+            );
         }
         let lmp = &res.lmp_usd_per_mwh;
         if let (Some(lo), Some(hi)) = (
-            lmp.iter().copied().enumerate().min_by(|a, b| a.1.total_cmp(&b.1)),
-            lmp.iter().copied().enumerate().max_by(|a, b| a.1.total_cmp(&b.1)),
+            lmp.iter()
+                .copied()
+                .enumerate()
+                .min_by(|a, b| a.1.total_cmp(&b.1)),
+            lmp.iter()
+                .copied()
+                .enumerate()
+                .max_by(|a, b| a.1.total_cmp(&b.1)),
         ) {
-            println!("LMP min / max   {:.4} $/MWh (bus {}) / {:.4} $/MWh (bus {})", lo.1, case.bus.id[lo.0], hi.1, case.bus.id[hi.0]);
+            println!(
+                "LMP min / max   {:.4} $/MWh (bus {}) / {:.4} $/MWh (bus {})",
+                lo.1, case.bus.id[lo.0], hi.1, case.bus.id[hi.0]
+            );
         }
-        let binding = res.branch_mu_usd_per_mwh.iter().filter(|m| **m != 0.0).count();
+        let binding = res
+            .branch_mu_usd_per_mwh
+            .iter()
+            .filter(|m| **m != 0.0)
+            .count();
         println!("binding limits  {binding} branch(es)");
         println!("generation      {:.3} MW", res.pg_mw.iter().sum::<f64>());
         println!("iterations      {}", res.iterations);
@@ -327,12 +428,22 @@ fn cmd_n1(path: &Path, dc: bool, outages_1based: &[usize], qlim: bool, json: boo
             return ExitCode::from(2);
         }
     };
-    if let Some(&bad) = outages_1based.iter().find(|&&k| k == 0 || k > case.branch.len()) {
-        eprintln!("error: --outages: branch {bad} does not exist (the case has {} branches)", case.branch.len());
+    if let Some(&bad) = outages_1based
+        .iter()
+        .find(|&&k| k == 0 || k > case.branch.len())
+    {
+        eprintln!(
+            "error: --outages: branch {bad} does not exist (the case has {} branches)",
+            case.branch.len()
+        );
         return ExitCode::from(2);
     }
     let list: Vec<usize> = outages_1based.iter().map(|k| k - 1).collect();
-    let outages = if list.is_empty() { None } else { Some(list.as_slice()) };
+    let outages = if list.is_empty() {
+        None
+    } else {
+        Some(list.as_slice())
+    };
     let t0 = Instant::now();
     if dc {
         let report = match dc_n1(&net, outages, &DcN1Settings::default()) {
@@ -348,28 +459,70 @@ fn cmd_n1(path: &Path, dc: bool, outages_1based: &[usize], qlim: bool, json: boo
         }
         let s = &report.summary;
         println!("case              {}", report.case);
-        println!("analysis          DC N-1 screening (LODF; islanding outages by split-island formulas)");
-        println!("outages           {} ({} not in service, {} islanding, {} failed)", s.n_outages, s.n_not_in_service, s.n_islanding, s.n_failed);
-        println!("with overloads    {} ({} overloads in all)", s.n_with_overloads, s.n_overloads);
+        println!(
+            "analysis          DC N-1 screening (LODF; islanding outages by split-island formulas)"
+        );
+        println!(
+            "outages           {} ({} not in service, {} islanding, {} failed)",
+            s.n_outages, s.n_not_in_service, s.n_islanding, s.n_failed
+        );
+        println!(
+            "with overloads    {} ({} overloads in all)",
+            s.n_with_overloads, s.n_overloads
+        );
         println!("max unserved      {:.3} MW", s.max_unserved_mw);
         if let Some(w) = &s.worst {
             println!(
                 "worst loading     {:.1}% on branch {} ({}-{}) after outage of branch {} ({}-{})",
-                w.loading_pct, w.branch_idx + 1, w.from_bus, w.to_bus, w.outage_branch_idx + 1, w.outage_from_bus, w.outage_to_bus
+                w.loading_pct,
+                w.branch_idx + 1,
+                w.from_bus,
+                w.to_bus,
+                w.outage_branch_idx + 1,
+                w.outage_from_bus,
+                w.outage_to_bus
             );
         }
-        let mut worst: Vec<_> = report.outages.iter().filter(|o| o.n_overloads > 0).collect();
-        worst.sort_by(|a, b| b.max_loading_pct.total_cmp(&a.max_loading_pct).then(a.branch_idx.cmp(&b.branch_idx)));
+        let mut worst: Vec<_> = report
+            .outages
+            .iter()
+            .filter(|o| o.n_overloads > 0)
+            .collect();
+        worst.sort_by(|a, b| {
+            b.max_loading_pct
+                .total_cmp(&a.max_loading_pct)
+                .then(a.branch_idx.cmp(&b.branch_idx))
+        });
         if !worst.is_empty() {
-            println!("\n{:>8} {:>8} {:>8} {:>10} {:>10}", "outage", "from", "to", "overloads", "max load %");
+            println!(
+                "\n{:>8} {:>8} {:>8} {:>10} {:>10}",
+                "outage", "from", "to", "overloads", "max load %"
+            );
             for o in worst.iter().take(20) {
-                println!("{:>8} {:>8} {:>8} {:>10} {:>10.1}", o.branch_idx + 1, o.from_bus, o.to_bus, o.n_overloads, o.max_loading_pct);
+                println!(
+                    "{:>8} {:>8} {:>8} {:>10} {:>10.1}",
+                    o.branch_idx + 1,
+                    o.from_bus,
+                    o.to_bus,
+                    o.n_overloads,
+                    o.max_loading_pct
+                );
             }
         }
         println!("time              {secs:.3} s");
-        return if report.base_status.is_converged() { ExitCode::SUCCESS } else { ExitCode::from(1) };
+        return if report.base_status.is_converged() {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(1)
+        };
     }
-    let settings = AcN1Settings { pf: AcPfSettings { enforce_q_lims: qlim, ..AcPfSettings::default() }, ..AcN1Settings::default() };
+    let settings = AcN1Settings {
+        pf: AcPfSettings {
+            enforce_q_lims: qlim,
+            ..AcPfSettings::default()
+        },
+        ..AcN1Settings::default()
+    };
     let report = match ac_n1(&net, outages, &settings) {
         Ok(r) => r,
         Err(e) => {
@@ -384,22 +537,47 @@ fn cmd_n1(path: &Path, dc: bool, outages_1based: &[usize], qlim: bool, json: boo
     let s = &report.summary;
     println!("case              {}", report.case);
     println!("analysis          AC N-1 (warm-started Newton-Raphson per outage)");
-    println!("base case         {:?} in {} iterations", report.base_status, report.base_iterations);
-    println!("outages           {} ({} not in service, {} islanding)", s.n_outages, s.n_not_in_service, s.n_islanding);
-    println!("converged         {} ({} not converged)", s.n_converged, s.n_not_converged);
-    println!("with overloads    {} ({} overloads in all)", s.n_with_overloads, s.n_overloads);
-    println!("voltage limits    violated in {} outage(s)", s.n_with_voltage_violations);
+    println!(
+        "base case         {:?} in {} iterations",
+        report.base_status, report.base_iterations
+    );
+    println!(
+        "outages           {} ({} not in service, {} islanding)",
+        s.n_outages, s.n_not_in_service, s.n_islanding
+    );
+    println!(
+        "converged         {} ({} not converged)",
+        s.n_converged, s.n_not_converged
+    );
+    println!(
+        "with overloads    {} ({} overloads in all)",
+        s.n_with_overloads, s.n_overloads
+    );
+    println!(
+        "voltage limits    violated in {} outage(s)",
+        s.n_with_voltage_violations
+    );
     println!("max unserved      {:.3} MW", s.max_unserved_mw);
     if let Some(w) = &s.worst {
         println!(
             "worst loading     {:.1}% on branch {} ({}-{}) after outage of branch {} ({}-{})",
-            w.loading_pct, w.branch_idx + 1, w.from_bus, w.to_bus, w.outage_branch_idx + 1, w.outage_from_bus, w.outage_to_bus
+            w.loading_pct,
+            w.branch_idx + 1,
+            w.from_bus,
+            w.to_bus,
+            w.outage_branch_idx + 1,
+            w.outage_from_bus,
+            w.outage_to_bus
         );
     }
     if let Some(l) = &s.lowest_vm {
         println!(
             "lowest voltage    {:.4} p.u. at bus {} after outage of branch {} ({}-{})",
-            l.vm_pu, l.bus, l.outage_branch_idx + 1, l.outage_from_bus, l.outage_to_bus
+            l.vm_pu,
+            l.bus,
+            l.outage_branch_idx + 1,
+            l.outage_from_bus,
+            l.outage_to_bus
         );
     }
     println!("time              {secs:.3} s");
@@ -429,12 +607,27 @@ fn print_json<T: serde::Serialize>(value: &T, ok: bool) -> ExitCode {
 
 fn print_pf_summary(case: &Case, res: &PowerFlowResult, t: &Timing, dc: bool) {
     println!("case            {}", case.name);
-    println!("model           {}", if dc { "DC" } else { "AC Newton-Raphson (polar)" });
+    println!(
+        "model           {}",
+        if dc {
+            "DC"
+        } else {
+            "AC Newton-Raphson (polar)"
+        }
+    );
     println!("status          {:?}", res.status);
     println!("iterations      {}", res.iterations);
     println!("max mismatch    {:.3e} p.u.", res.max_mismatch_pu);
-    println!("buses/gens/brs  {} / {} / {}", case.bus.len(), case.gen.len(), case.branch.len());
-    println!("islands         {} ({} energised)", res.n_islands, res.n_energized_islands);
+    println!(
+        "buses/gens/brs  {} / {} / {}",
+        case.bus.len(),
+        case.gen.len(),
+        case.branch.len()
+    );
+    println!(
+        "islands         {} ({} energised)",
+        res.n_islands, res.n_energized_islands
+    );
     let (mut vmin, mut vmax) = ((f64::INFINITY, 0u32), (f64::NEG_INFINITY, 0u32));
     for (i, &v) in res.vm_pu.iter().enumerate() {
         if !res.energized[i] {
@@ -447,7 +640,10 @@ fn print_pf_summary(case: &Case, res: &PowerFlowResult, t: &Timing, dc: bool) {
             vmax = (v, case.bus.id[i]);
         }
     }
-    println!("vm min / max    {:.5} p.u. (bus {}) / {:.5} p.u. (bus {})", vmin.0, vmin.1, vmax.0, vmax.1);
+    println!(
+        "vm min / max    {:.5} p.u. (bus {}) / {:.5} p.u. (bus {})",
+        vmin.0, vmin.1, vmax.0, vmax.1
+    );
     let pg: f64 = res.pg_mw.iter().sum();
     let qg: f64 = res.qg_mvar.iter().sum();
     let losses: f64 = res.pf_mw.iter().zip(&res.pt_mw).map(|(a, b)| a + b).sum();
@@ -460,7 +656,10 @@ fn print_pf_summary(case: &Case, res: &PowerFlowResult, t: &Timing, dc: bool) {
         println!("at Q limits     {} generator(s)", res.q_limited_gens.len());
     }
     println!("parse           {:.3} ms", t.parse_ms);
-    println!("solve           {:.3} ms (median), {:.3} ms (min)", t.solve_ms_median, t.solve_ms_min);
+    println!(
+        "solve           {:.3} ms (median), {:.3} ms (min)",
+        t.solve_ms_median, t.solve_ms_min
+    );
 }
 
 fn cmd_validate(cases: &[String]) -> ExitCode {
@@ -470,15 +669,13 @@ fn cmd_validate(cases: &[String]) -> ExitCode {
     } else {
         cases
             .iter()
-            .flat_map(|c| {
-                let mut v = gridsim_validation::validate_acpf(c, false);
-                v.extend(gridsim_validation::validate_acpf(c, true));
-                v.extend(gridsim_validation::validate_dcpf(c));
-                v
-            })
+            .flat_map(|c| gridsim_validation::validate_case(c))
             .collect()
     };
-    println!("{:<18} {:<10} {:<16} {:>12} {:>9}  {:<6} worst at", "case", "run", "quantity", "max |err|", "tol", "result");
+    println!(
+        "{:<18} {:<10} {:<16} {:>12} {:>9}  {:<6} worst at",
+        "case", "run", "quantity", "max |err|", "tol", "result"
+    );
     for c in &checks {
         println!(
             "{:<18} {:<10} {:<16} {:>12.3e} {:>9.0e}  {:<6} {}",
@@ -492,7 +689,12 @@ fn cmd_validate(cases: &[String]) -> ExitCode {
         );
     }
     let failed = checks.iter().filter(|c| !c.passed).count();
-    println!("validate: {} passed, {} failed ({:.1} s)", checks.len() - failed, failed, t0.elapsed().as_secs_f64());
+    println!(
+        "validate: {} passed, {} failed ({:.1} s)",
+        checks.len() - failed,
+        failed,
+        t0.elapsed().as_secs_f64()
+    );
     if failed == 0 {
         ExitCode::SUCCESS
     } else {

@@ -8,13 +8,19 @@ fn gridsim() -> Command {
 }
 
 fn case(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("networks/cases/matpower").join(format!("{name}.m"))
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("networks/cases/matpower")
+        .join(format!("{name}.m"))
 }
 
 fn json_of(args: &[&str]) -> (serde_json::Value, i32) {
     let out = gridsim().args(args).output().expect("runs");
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {}", String::from_utf8_lossy(&out.stdout)));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not JSON ({e}): {}",
+            String::from_utf8_lossy(&out.stdout)
+        )
+    });
     (v, out.status.code().unwrap_or(-1))
 }
 
@@ -26,7 +32,19 @@ fn pf_json_has_exactly_the_documented_keys() {
     let obj = v.as_object().expect("object");
     let mut keys: Vec<&str> = obj.keys().map(String::as_str).collect();
     keys.sort_unstable();
-    assert_eq!(keys, ["base_mva", "branch", "bus", "case", "converged", "gen", "iterations", "timing"]);
+    assert_eq!(
+        keys,
+        [
+            "base_mva",
+            "branch",
+            "bus",
+            "case",
+            "converged",
+            "gen",
+            "iterations",
+            "timing"
+        ]
+    );
     assert_eq!(v["case"], "case9");
     assert_eq!(v["converged"], true);
     assert_eq!(v["iterations"], 4);
@@ -37,7 +55,12 @@ fn pf_json_has_exactly_the_documented_keys() {
     for k in ["parse_ms", "solve_ms_median", "solve_ms_min"] {
         assert!(v["timing"][k].as_f64().expect("timing") >= 0.0);
     }
-    let mut bk: Vec<&str> = v["branch"].as_object().expect("obj").keys().map(String::as_str).collect();
+    let mut bk: Vec<&str> = v["branch"]
+        .as_object()
+        .expect("obj")
+        .keys()
+        .map(String::as_str)
+        .collect();
     bk.sort_unstable();
     assert_eq!(bk, ["from", "pf_mw", "pt_mw", "qf_mvar", "qt_mvar", "to"]);
 }
@@ -50,7 +73,10 @@ fn opf_json_adds_objective_and_prices() {
     // MATPOWER DC OPF of case9: f = 5216.0266077472725 $/h (tolerance 1e-6 relative).
     let f = v["objective_usd_per_h"].as_f64().expect("objective");
     assert!((f - 5216.0266077472725).abs() < 1e-6 * 5216.0);
-    assert_eq!(v["bus"]["lmp_usd_per_mwh"].as_array().expect("lmp").len(), 9);
+    assert_eq!(
+        v["bus"]["lmp_usd_per_mwh"].as_array().expect("lmp").len(),
+        9
+    );
 }
 
 #[test]
@@ -60,7 +86,10 @@ fn malformed_case_exits_2_with_file_line_and_column() {
     let bad = dir.join("bad.m");
     std::fs::write(&bad, "function mpc = bad\nmpc.baseMVA = 100;\nmpc.bus = [\n 1 3 0 0 0 0 1 1 0 345 1 1.1 0.9;\n 2 1 x 0 0 0 1 1 0 345 1 1.1 0.9;\n];\n")
         .expect("write");
-    let out = gridsim().args(["pf", bad.to_str().unwrap()]).output().expect("runs");
+    let out = gridsim()
+        .args(["pf", bad.to_str().unwrap()])
+        .output()
+        .expect("runs");
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("bad.m:5:"), "{err}");
@@ -68,7 +97,10 @@ fn malformed_case_exits_2_with_file_line_and_column() {
 
 #[test]
 fn missing_file_exits_2() {
-    let out = gridsim().args(["pf", "/nonexistent/case.m"]).output().expect("runs");
+    let out = gridsim()
+        .args(["pf", "/nonexistent/case.m"])
+        .output()
+        .expect("runs");
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/case.m"));
 }
@@ -77,7 +109,10 @@ fn missing_file_exits_2() {
 fn non_convergence_exits_1() {
     // case13659pegase from a flat start diverges (as in every engine tried).
     let c = case("case13659pegase");
-    let out = gridsim().args(["pf", c.to_str().unwrap(), "--flat-start", "--json"]).output().expect("runs");
+    let out = gridsim()
+        .args(["pf", c.to_str().unwrap(), "--flat-start", "--json"])
+        .output()
+        .expect("runs");
     assert_eq!(out.status.code(), Some(1));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(v["converged"], false);
@@ -87,7 +122,10 @@ fn non_convergence_exits_1() {
 fn csv_output_carries_external_bus_numbers() {
     let dir = std::env::temp_dir().join(format!("gridsim-csv-{}", std::process::id()));
     let c = case("case30");
-    let out = gridsim().args(["pf", c.to_str().unwrap(), "--out", dir.to_str().unwrap()]).output().expect("runs");
+    let out = gridsim()
+        .args(["pf", c.to_str().unwrap(), "--out", dir.to_str().unwrap()])
+        .output()
+        .expect("runs");
     assert_eq!(out.status.code(), Some(0));
     let bus = std::fs::read_to_string(dir.join("bus.csv")).expect("bus.csv");
     assert!(bus.starts_with("bus_id,vm_pu,va_deg\n1,"));

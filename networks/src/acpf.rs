@@ -79,7 +79,10 @@ impl AcPfSettings {
             return Err("max_iter must be at least 1".into());
         }
         if !(self.q_lim_tol_mvar >= 0.0) {
-            return Err(format!("q_lim_tol_mvar must be non-negative, got {}", self.q_lim_tol_mvar));
+            return Err(format!(
+                "q_lim_tol_mvar must be non-negative, got {}",
+                self.q_lim_tol_mvar
+            ));
         }
         Ok(())
     }
@@ -145,18 +148,31 @@ impl JacobianPattern {
             if r == NONE || c == NONE {
                 NONE
             } else {
-                jac.position(r as usize, c as usize).map_or(NONE, |p| p as u32)
+                jac.position(r as usize, c as usize)
+                    .map_or(NONE, |p| p as u32)
             }
         };
         let mut pos = vec![[NONE; 4]; y.col_idx.len()];
         for i in 0..n {
             for p in y.row_ptr[i]..y.row_ptr[i + 1] {
                 let j = y.col_idx[p];
-                pos[p] = [at(var_va[i], var_va[j]), at(var_va[i], var_vm[j]), at(var_vm[i], var_va[j]), at(var_vm[i], var_vm[j])];
+                pos[p] = [
+                    at(var_va[i], var_va[j]),
+                    at(var_va[i], var_vm[j]),
+                    at(var_vm[i], var_va[j]),
+                    at(var_vm[i], var_vm[j]),
+                ];
             }
         }
         let lu = SparseLu::analyze(&jac)?;
-        Ok(JacobianPattern { roles: roles.to_vec(), var_va, var_vm, jac, pos, lu })
+        Ok(JacobianPattern {
+            roles: roles.to_vec(),
+            var_va,
+            var_vm,
+            jac,
+            pos,
+            lu,
+        })
     }
 
     fn n_unknowns(&self) -> usize {
@@ -231,7 +247,11 @@ impl AcPowerFlow {
         let mut work = net.clone();
         let topo0 = Topology::analyze(&work);
         self.initial_voltage(&work, &topo0, start);
-        let ref0: Vec<usize> = topo0.islands.iter().flat_map(|isl| isl.ref_buses.iter().copied()).collect();
+        let ref0: Vec<usize> = topo0
+            .islands
+            .iter()
+            .flat_map(|isl| isl.ref_buses.iter().copied())
+            .collect();
         let va_ref0: Vec<f64> = ref0.iter().map(|&r| net.va0_rad[r]).collect();
         let mut limited: Vec<usize> = Vec::new();
         let mut fixed_qg_pu = vec![0.0; net.n_gen()];
@@ -270,7 +290,11 @@ impl AcPowerFlow {
                 }
             }
             if mx.is_empty() && mn.is_empty() {
-                let out = NewtonOutcome { status: PfStatus::Converged, iterations, max_mismatch_pu: out.max_mismatch_pu };
+                let out = NewtonOutcome {
+                    status: PfStatus::Converged,
+                    iterations,
+                    max_mismatch_pu: out.max_mismatch_pu,
+                };
                 let mut res = self.finish(&work, &topo, out, limited.clone(), diagnostics);
                 // Keep the original reference bus at its angle (MATPOWER).
                 if let (Some(&r0), Some(&a0)) = (ref0.first(), va_ref0.first()) {
@@ -287,7 +311,10 @@ impl AcPowerFlow {
                 return self.restore_limited(net, res, &limited, &fixed_qg_pu, &work.pg_pu);
             }
             let remaining: Vec<usize> = (0..work.n_gen())
-                .filter(|&g| work.gen_connected(g) && matches!(topo.role[work.gen_bus[g]], BusRole::Ref | BusRole::Pv))
+                .filter(|&g| {
+                    work.gen_connected(g)
+                        && matches!(topo.role[work.gen_bus[g]], BusRole::Ref | BusRole::Pv)
+                })
                 .collect();
             let mut infeas: Vec<usize> = mx.iter().chain(mn.iter()).copied().collect();
             infeas.sort_unstable();
@@ -296,7 +323,11 @@ impl AcPowerFlow {
                     "all {} remaining voltage-controlling generators exceed their reactive limits",
                     infeas.len()
                 ));
-                let out = NewtonOutcome { status: PfStatus::QLimitsInfeasible, iterations, max_mismatch_pu: out.max_mismatch_pu };
+                let out = NewtonOutcome {
+                    status: PfStatus::QLimitsInfeasible,
+                    iterations,
+                    max_mismatch_pu: out.max_mismatch_pu,
+                };
                 let res = self.finish(&work, &topo, out, limited.clone(), diagnostics);
                 return self.restore_limited(net, res, &limited, &fixed_qg_pu, &work.pg_pu);
             }
@@ -307,7 +338,11 @@ impl AcPowerFlow {
                 fixed_qg_pu[g] = work.qmin_pu[g];
             }
             let hit: Vec<usize> = mx.iter().chain(mn.iter()).copied().collect();
-            let old_refs: Vec<usize> = topo.islands.iter().flat_map(|i| i.ref_buses.iter().copied()).collect();
+            let old_refs: Vec<usize> = topo
+                .islands
+                .iter()
+                .flat_map(|i| i.ref_buses.iter().copied())
+                .collect();
             for &g in &hit {
                 let b = work.gen_bus[g];
                 work.gen_in_service[g] = false;
@@ -335,12 +370,26 @@ impl AcPowerFlow {
             }
             // Continue from the last solution.
             let (vm, va): (Vec<f64>, Vec<f64>) = self.v.iter().map(|v| (v.norm(), v.arg())).unzip();
-            self.initial_voltage(&work, &topo, Start::Warm { vm_pu: &vm, va_rad: &va });
+            self.initial_voltage(
+                &work,
+                &topo,
+                Start::Warm {
+                    vm_pu: &vm,
+                    va_rad: &va,
+                },
+            );
         }
     }
 
     /// Puts generators held at a limit back in the result with their fixed Q and their P.
-    fn restore_limited(&self, net: &Network, mut res: PowerFlowResult, limited: &[usize], fixed_qg_pu: &[f64], pg_at_limit_pu: &[f64]) -> PowerFlowResult {
+    fn restore_limited(
+        &self,
+        net: &Network,
+        mut res: PowerFlowResult,
+        limited: &[usize],
+        fixed_qg_pu: &[f64],
+        pg_at_limit_pu: &[f64],
+    ) -> PowerFlowResult {
         let pu = net.per_unit();
         for &g in limited {
             if res.energized[net.gen_bus[g]] {
@@ -381,7 +430,11 @@ impl AcPowerFlow {
             let b = net.gen_bus[g];
             if net.gen_connected(g) && matches!(topo.role[b], BusRole::Ref | BusRole::Pv) {
                 let m = self.v[b].norm();
-                self.v[b] = if m > 0.0 { self.v[b] * (net.vg_pu[g] / m) } else { Complex64::new(net.vg_pu[g], 0.0) };
+                self.v[b] = if m > 0.0 {
+                    self.v[b] * (net.vg_pu[g] / m)
+                } else {
+                    Complex64::new(net.vg_pu[g], 0.0)
+                };
             }
         }
     }
@@ -422,7 +475,13 @@ impl AcPowerFlow {
     }
 
     /// Fills the Jacobian values at the current `self.v` (requires `self.i_bus` current).
-    fn fill_jacobian(y: &Ybus, v: &[Complex64], vn: &[Complex64], i_bus: &[Complex64], pat: &mut JacobianPattern) {
+    fn fill_jacobian(
+        y: &Ybus,
+        v: &[Complex64],
+        vn: &[Complex64],
+        i_bus: &[Complex64],
+        pat: &mut JacobianPattern,
+    ) {
         let vals = &mut pat.jac.values;
         let j1 = Complex64::new(0.0, 1.0);
         for i in 0..y.n {
@@ -440,7 +499,10 @@ impl AcPowerFlow {
                 let vj = v[j];
                 let vnj = vn[j];
                 let (ds_dva, ds_dvm) = if i == j {
-                    (j1 * vi * (i_bus[i] - yij * vi).conj(), vi * (yij * vnj).conj() + i_bus[i].conj() * vnj)
+                    (
+                        j1 * vi * (i_bus[i] - yij * vi).conj(),
+                        vi * (yij * vnj).conj() + i_bus[i].conj() * vnj,
+                    )
                 } else {
                     (-j1 * vi * (yij * vj).conj(), vi * (yij * vnj).conj())
                 };
@@ -464,13 +526,23 @@ impl AcPowerFlow {
     /// Newton–Raphson from `self.v` for the roles in `topo`.
     fn newton(&mut self, net: &Network, topo: &Topology) -> NewtonOutcome {
         if topo.n_energized() == 0 {
-            return NewtonOutcome { status: PfStatus::NoEnergizedIsland, iterations: 0, max_mismatch_pu: 0.0 };
+            return NewtonOutcome {
+                status: PfStatus::NoEnergizedIsland,
+                iterations: 0,
+                max_mismatch_pu: 0.0,
+            };
         }
         let mut pat = match self.pattern.take() {
             Some(p) if p.roles == topo.role => p,
             _ => match JacobianPattern::build(&self.ybus, &topo.role) {
                 Ok(p) => p,
-                Err(_) => return NewtonOutcome { status: PfStatus::Singular, iterations: 0, max_mismatch_pu: f64::NAN },
+                Err(_) => {
+                    return NewtonOutcome {
+                        status: PfStatus::Singular,
+                        iterations: 0,
+                        max_mismatch_pu: f64::NAN,
+                    }
+                }
             },
         };
         self.specified_injections(net);
@@ -483,8 +555,18 @@ impl AcPowerFlow {
         // magnitude or angle extraction.
         let mut vm: Vec<f64> = self.v.iter().map(|v| v.norm()).collect();
         let mut va: Vec<f64> = self.v.iter().map(|v| v.arg()).collect();
-        let mut vn: Vec<Complex64> =
-            self.v.iter().zip(&vm).map(|(v, &m)| if m > 0.0 { v / m } else { Complex64::new(1.0, 0.0) }).collect();
+        let mut vn: Vec<Complex64> = self
+            .v
+            .iter()
+            .zip(&vm)
+            .map(|(v, &m)| {
+                if m > 0.0 {
+                    v / m
+                } else {
+                    Complex64::new(1.0, 0.0)
+                }
+            })
+            .collect();
         loop {
             if norm < self.settings.tol_pu {
                 status = PfStatus::Converged;
@@ -531,7 +613,11 @@ impl AcPowerFlow {
             norm = self.mismatch(&pat);
         }
         self.pattern = Some(pat);
-        NewtonOutcome { status, iterations: it, max_mismatch_pu: norm }
+        NewtonOutcome {
+            status,
+            iterations: it,
+            max_mismatch_pu: norm,
+        }
     }
 
     /// Generator (P, Q) in p.u. after a solve, as MATPOWER's `pfsoln` assigns them.
@@ -571,7 +657,14 @@ impl AcPowerFlow {
     }
 
     /// Builds the result from `self.v` after a Newton solve.
-    fn finish(&mut self, net: &Network, topo: &Topology, out: NewtonOutcome, limited: Vec<usize>, mut diagnostics: Vec<String>) -> PowerFlowResult {
+    fn finish(
+        &mut self,
+        net: &Network,
+        topo: &Topology,
+        out: NewtonOutcome,
+        limited: Vec<usize>,
+        mut diagnostics: Vec<String>,
+    ) -> PowerFlowResult {
         let pu = net.per_unit();
         self.ybus.mul(&self.v, &mut self.i_bus);
         let (pg, qg) = self.gen_outputs(net, topo);
@@ -586,7 +679,8 @@ impl AcPowerFlow {
             }
         }
         let nl = net.n_branch();
-        let (mut pf, mut qf, mut pt, mut qt) = (vec![0.0; nl], vec![0.0; nl], vec![0.0; nl], vec![0.0; nl]);
+        let (mut pf, mut qf, mut pt, mut qt) =
+            (vec![0.0; nl], vec![0.0; nl], vec![0.0; nl], vec![0.0; nl]);
         for k in 0..nl {
             let (f, t) = (net.br_from[k], net.br_to[k]);
             if !net.branch_connected(k) || !energized[f] {
@@ -605,7 +699,12 @@ impl AcPowerFlow {
         for isl in topo.islands.iter().filter(|i| !i.energized) {
             let load: f64 = isl.buses.iter().map(|&i| net.pd_pu[i]).sum();
             unserved += load;
-            let ids: Vec<String> = isl.buses.iter().take(10).map(|&i| net.bus_id[i].to_string()).collect();
+            let ids: Vec<String> = isl
+                .buses
+                .iter()
+                .take(10)
+                .map(|&i| net.bus_id[i].to_string())
+                .collect();
             diagnostics.push(format!(
                 "island of {} bus(es) [{}{}] has no generation: de-energised, {:.3} MW unserved",
                 isl.buses.len(),

@@ -39,7 +39,10 @@ struct Reduced {
 impl DcPowerFlow {
     /// Prepares a DC power flow for `net`.
     pub fn new(net: &Network) -> DcPowerFlow {
-        DcPowerFlow { dc: DcMatrices::build(net), cache: None }
+        DcPowerFlow {
+            dc: DcMatrices::build(net),
+            cache: None,
+        }
     }
 
     /// Rebuilds the matrices after branch in-service flags or reactances changed.
@@ -55,7 +58,11 @@ impl DcPowerFlow {
         &self.dc
     }
 
-    fn reduced<'a>(dc: &DcMatrices, cache: &'a mut Option<Reduced>, topo: &Topology) -> Result<&'a mut Reduced, PfStatus> {
+    fn reduced<'a>(
+        dc: &DcMatrices,
+        cache: &'a mut Option<Reduced>,
+        topo: &Topology,
+    ) -> Result<&'a mut Reduced, PfStatus> {
         let n = topo.role.len();
         let bbus = &dc.bbus;
         let stale = match cache {
@@ -91,7 +98,14 @@ impl DcPowerFlow {
                 }
             }
             let lu = SparseLu::analyze(&mat).map_err(|_| PfStatus::Singular)?;
-            *cache = Some(Reduced { roles: topo.role.clone(), var, map, mat, lu, factored: false });
+            *cache = Some(Reduced {
+                roles: topo.role.clone(),
+                var,
+                map,
+                mat,
+                lu,
+                factored: false,
+            });
         }
         let c = cache.as_mut().ok_or(PfStatus::Singular)?;
         if c.factored {
@@ -121,8 +135,15 @@ impl DcPowerFlow {
                 pbus[net.gen_bus[g]] += net.pg_pu[g];
             }
         }
-        let mut theta: Vec<f64> =
-            (0..nb).map(|i| if topo.role[i] == BusRole::Dead { 0.0 } else { net.va0_rad[i] }).collect();
+        let mut theta: Vec<f64> = (0..nb)
+            .map(|i| {
+                if topo.role[i] == BusRole::Dead {
+                    0.0
+                } else {
+                    net.va0_rad[i]
+                }
+            })
+            .collect();
         let mut status = PfStatus::Converged;
         if topo.n_energized() == 0 {
             status = PfStatus::NoEnergizedIsland;
@@ -177,13 +198,21 @@ impl DcPowerFlow {
         }
         let bbus_theta = self.dc.bbus.mul_vec(&theta);
         let mut pg_mw: Vec<f64> = (0..net.n_gen())
-            .map(|g| if net.gen_connected(g) && energized[net.gen_bus[g]] { pu.to_mw(net.pg_pu[g]) } else { 0.0 })
+            .map(|g| {
+                if net.gen_connected(g) && energized[net.gen_bus[g]] {
+                    pu.to_mw(net.pg_pu[g])
+                } else {
+                    0.0
+                }
+            })
             .collect();
         let mut max_mis = 0.0f64;
         for i in 0..nb {
             match topo.role[i] {
                 BusRole::Ref => {
-                    if let Some(g) = (0..net.n_gen()).find(|&g| net.gen_bus[g] == i && net.gen_connected(g)) {
+                    if let Some(g) =
+                        (0..net.n_gen()).find(|&g| net.gen_bus[g] == i && net.gen_connected(g))
+                    {
                         pg_mw[g] += pu.to_mw(bbus_theta[i] - pbus[i]);
                     }
                 }
@@ -191,9 +220,22 @@ impl DcPowerFlow {
                 BusRole::Dead => {}
             }
         }
-        let qg_mvar = (0..net.n_gen()).map(|g| if net.gen_connected(g) { pu.to_mw(net.qg_pu[g]) } else { 0.0 }).collect();
-        let unserved: f64 =
-            topo.islands.iter().filter(|i| !i.energized).flat_map(|i| i.buses.iter()).map(|&i| net.pd_pu[i]).sum();
+        let qg_mvar = (0..net.n_gen())
+            .map(|g| {
+                if net.gen_connected(g) {
+                    pu.to_mw(net.qg_pu[g])
+                } else {
+                    0.0
+                }
+            })
+            .collect();
+        let unserved: f64 = topo
+            .islands
+            .iter()
+            .filter(|i| !i.energized)
+            .flat_map(|i| i.buses.iter())
+            .map(|&i| net.pd_pu[i])
+            .sum();
         let mut diagnostics = Vec::new();
         for isl in topo.islands.iter().filter(|i| !i.energized) {
             diagnostics.push(format!(
@@ -206,7 +248,10 @@ impl DcPowerFlow {
             status,
             iterations: 1,
             max_mismatch_pu: max_mis,
-            vm_pu: energized.iter().map(|&e| if e { 1.0 } else { 0.0 }).collect(),
+            vm_pu: energized
+                .iter()
+                .map(|&e| if e { 1.0 } else { 0.0 })
+                .collect(),
             va_deg: theta.iter().map(|&t| PerUnit::rad_to_deg(t)).collect(),
             energized,
             pg_mw,

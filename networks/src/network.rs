@@ -118,7 +118,9 @@ impl Network {
         if !(case.base_mva.is_finite() && case.base_mva > 0.0) {
             problems.push(format!("baseMVA must be positive, found {}", case.base_mva));
         }
-        let pu = PerUnit { base_mva: case.base_mva };
+        let pu = PerUnit {
+            base_mva: case.base_mva,
+        };
         let b = &case.bus;
         let mut index = HashMap::with_capacity(b.len());
         for (i, &id) in b.id.iter().enumerate() {
@@ -130,14 +132,21 @@ impl Network {
             match index.get(&id) {
                 Some(&i) => i,
                 None => {
-                    problems.push(format!("{what} {} refers to bus {id}, which does not exist", row + 1));
+                    problems.push(format!(
+                        "{what} {} refers to bus {id}, which does not exist",
+                        row + 1
+                    ));
                     0
                 }
             }
         };
         let g = &case.gen;
-        let gen_bus: Vec<usize> =
-            g.bus.iter().enumerate().map(|(k, &id)| lookup(id, "generator", k, &mut problems)).collect();
+        let gen_bus: Vec<usize> = g
+            .bus
+            .iter()
+            .enumerate()
+            .map(|(k, &id)| lookup(id, "generator", k, &mut problems))
+            .collect();
         let br = &case.branch;
         let br_from: Vec<usize> = br
             .from_bus
@@ -145,8 +154,12 @@ impl Network {
             .enumerate()
             .map(|(k, &id)| lookup(id, "branch", k, &mut problems))
             .collect();
-        let br_to: Vec<usize> =
-            br.to_bus.iter().enumerate().map(|(k, &id)| lookup(id, "branch", k, &mut problems)).collect();
+        let br_to: Vec<usize> = br
+            .to_bus
+            .iter()
+            .enumerate()
+            .map(|(k, &id)| lookup(id, "branch", k, &mut problems))
+            .collect();
         for k in 0..br.len() {
             if br.in_service[k] && (br.r_pu[k] == 0.0 && br.x_pu[k] == 0.0) {
                 problems.push(format!(
@@ -192,7 +205,11 @@ impl Network {
             br_x_pu: br.x_pu.clone(),
             br_b_pu: br.b_pu.clone(),
             br_tap: (0..br.len()).map(|k| br.effective_tap(k)).collect(),
-            br_shift_rad: br.shift_deg.iter().map(|&d| PerUnit::deg_to_rad(d)).collect(),
+            br_shift_rad: br
+                .shift_deg
+                .iter()
+                .map(|&d| PerUnit::deg_to_rad(d))
+                .collect(),
             br_in_service: br.in_service.clone(),
             br_rate_a_pu: br
                 .rate_a_mva
@@ -205,7 +222,9 @@ impl Network {
 
     /// Per-unit converter on this network's base.
     pub fn per_unit(&self) -> PerUnit {
-        PerUnit { base_mva: self.base_mva }
+        PerUnit {
+            base_mva: self.base_mva,
+        }
     }
 
     /// Number of buses.

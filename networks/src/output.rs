@@ -96,8 +96,17 @@ impl SolutionDocument {
             iterations: res.iterations,
             base_mva: case.base_mva,
             objective_usd_per_h: None,
-            bus: BusColumns { id: case.bus.id.clone(), vm_pu: res.vm_pu.clone(), va_deg: res.va_deg.clone(), lmp_usd_per_mwh: None },
-            gen: GenColumns { bus: case.gen.bus.clone(), pg_mw: res.pg_mw.clone(), qg_mvar: res.qg_mvar.clone() },
+            bus: BusColumns {
+                id: case.bus.id.clone(),
+                vm_pu: res.vm_pu.clone(),
+                va_deg: res.va_deg.clone(),
+                lmp_usd_per_mwh: None,
+            },
+            gen: GenColumns {
+                bus: case.gen.bus.clone(),
+                pg_mw: res.pg_mw.clone(),
+                qg_mvar: res.qg_mvar.clone(),
+            },
             branch: BranchColumns {
                 from: case.branch.from_bus.clone(),
                 to: case.branch.to_bus.clone(),
@@ -112,7 +121,10 @@ impl SolutionDocument {
 
     /// Writes `bus.csv`, `gen.csv` and `branch.csv` into `dir` (created if missing).
     pub fn write_csv(&self, dir: &Path) -> Result<(), NetworkError> {
-        let io = |path: &Path, e: std::io::Error| NetworkError::Io { path: path.to_path_buf(), source: e };
+        let io = |path: &Path, e: std::io::Error| NetworkError::Io {
+            path: path.to_path_buf(),
+            source: e,
+        };
         std::fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
         let csv_err = |path: &Path, e: csv::Error| io(path, std::io::Error::other(e.to_string()));
 
@@ -124,7 +136,11 @@ impl SolutionDocument {
         }
         w.write_record(&header).map_err(|e| csv_err(&path, e))?;
         for i in 0..self.bus.id.len() {
-            let mut rec = vec![self.bus.id[i].to_string(), self.bus.vm_pu[i].to_string(), self.bus.va_deg[i].to_string()];
+            let mut rec = vec![
+                self.bus.id[i].to_string(),
+                self.bus.vm_pu[i].to_string(),
+                self.bus.va_deg[i].to_string(),
+            ];
             if let Some(l) = &self.bus.lmp_usd_per_mwh {
                 rec.push(l[i].to_string());
             }
@@ -134,16 +150,31 @@ impl SolutionDocument {
 
         let path = dir.join("gen.csv");
         let mut w = csv::Writer::from_path(&path).map_err(|e| csv_err(&path, e))?;
-        w.write_record(["gen", "bus_id", "pg_mw", "qg_mvar"]).map_err(|e| csv_err(&path, e))?;
+        w.write_record(["gen", "bus_id", "pg_mw", "qg_mvar"])
+            .map_err(|e| csv_err(&path, e))?;
         for g in 0..self.gen.bus.len() {
-            w.write_record([(g + 1).to_string(), self.gen.bus[g].to_string(), self.gen.pg_mw[g].to_string(), self.gen.qg_mvar[g].to_string()])
-                .map_err(|e| csv_err(&path, e))?;
+            w.write_record([
+                (g + 1).to_string(),
+                self.gen.bus[g].to_string(),
+                self.gen.pg_mw[g].to_string(),
+                self.gen.qg_mvar[g].to_string(),
+            ])
+            .map_err(|e| csv_err(&path, e))?;
         }
         w.flush().map_err(|e| io(&path, e))?;
 
         let path = dir.join("branch.csv");
         let mut w = csv::Writer::from_path(&path).map_err(|e| csv_err(&path, e))?;
-        w.write_record(["branch", "from_bus_id", "to_bus_id", "pf_mw", "qf_mvar", "pt_mw", "qt_mvar"]).map_err(|e| csv_err(&path, e))?;
+        w.write_record([
+            "branch",
+            "from_bus_id",
+            "to_bus_id",
+            "pf_mw",
+            "qf_mvar",
+            "pt_mw",
+            "qt_mvar",
+        ])
+        .map_err(|e| csv_err(&path, e))?;
         let b = &self.branch;
         for k in 0..b.from.len() {
             w.write_record([

@@ -84,7 +84,11 @@ impl Topology {
             }
             let r = uf.find(i);
             let id = *island_of_root[r].get_or_insert_with(|| {
-                islands.push(Island { buses: Vec::new(), ref_buses: Vec::new(), energized: false });
+                islands.push(Island {
+                    buses: Vec::new(),
+                    ref_buses: Vec::new(),
+                    energized: false,
+                });
                 islands.len() - 1
             });
             islands[id].buses.push(i);
@@ -104,14 +108,28 @@ impl Topology {
                     _ => BusRole::Pq,
                 };
             }
-            isl.ref_buses = isl.buses.iter().copied().filter(|&i| role[i] == BusRole::Ref).collect();
+            isl.ref_buses = isl
+                .buses
+                .iter()
+                .copied()
+                .filter(|&i| role[i] == BusRole::Ref)
+                .collect();
             if isl.ref_buses.is_empty() {
-                let new_ref = isl.buses.iter().copied().find(|&i| role[i] == BusRole::Pv).unwrap_or(first_gen_bus);
+                let new_ref = isl
+                    .buses
+                    .iter()
+                    .copied()
+                    .find(|&i| role[i] == BusRole::Pv)
+                    .unwrap_or(first_gen_bus);
                 role[new_ref] = BusRole::Ref;
                 isl.ref_buses.push(new_ref);
             }
         }
-        Topology { island_of_bus, islands, role }
+        Topology {
+            island_of_bus,
+            islands,
+            role,
+        }
     }
 
     /// Number of energised islands.
@@ -126,7 +144,8 @@ mod tests {
     use crate::matpower;
 
     fn case9() -> Network {
-        let case = matpower::parse_str(include_str!("../cases/matpower/case9.m"), "case9.m").expect("case9 parses");
+        let case = matpower::parse_str(include_str!("../cases/matpower/case9.m"), "case9.m")
+            .expect("case9 parses");
         Network::from_case(&case).expect("case9 compiles")
     }
 

@@ -41,7 +41,12 @@ pub fn branch_admittance(net: &Network, k: usize) -> BranchY {
     let bc = net.br_b_pu[k];
     let tap = Complex64::from_polar(net.br_tap[k], net.br_shift_rad[k]);
     let ytt = ys + Complex64::new(0.0, bc / 2.0);
-    BranchY { ff: ytt / (tap * tap.conj()), ft: -ys / tap.conj(), tf: -ys / tap, tt: ytt }
+    BranchY {
+        ff: ytt / (tap * tap.conj()),
+        ft: -ys / tap.conj(),
+        tf: -ys / tap,
+        tt: ytt,
+    }
 }
 
 /// Ybus in compressed-sparse-row form with real and imaginary parts apart.
@@ -185,14 +190,23 @@ impl DcMatrices {
         }
         for k in 0..nl {
             let (f, t) = (net.br_from[k], net.br_to[k]);
-            let b = if net.branch_connected(k) { 1.0 / net.br_x_pu[k] / net.br_tap[k] } else { 0.0 };
+            let b = if net.branch_connected(k) {
+                1.0 / net.br_x_pu[k] / net.br_tap[k]
+            } else {
+                0.0
+            };
             b_branch[k] = b;
             pf_inj[k] = b * (-net.br_shift_rad[k]);
             pbus_inj[f] += pf_inj[k];
             pbus_inj[t] -= pf_inj[k];
             trip.extend_from_slice(&[(f, f, b), (f, t, -b), (t, f, -b), (t, t, b)]);
         }
-        DcMatrices { bbus: CscMatrix::from_triplets(n, n, &trip), b_branch, pf_inj, pbus_inj }
+        DcMatrices {
+            bbus: CscMatrix::from_triplets(n, n, &trip),
+            b_branch,
+            pf_inj,
+            pbus_inj,
+        }
     }
 }
 
@@ -203,7 +217,8 @@ mod tests {
 
     #[test]
     fn ybus_of_case9_matches_hand_computed_entries() {
-        let case = matpower::parse_str(include_str!("../cases/matpower/case9.m"), "case9.m").expect("parses");
+        let case = matpower::parse_str(include_str!("../cases/matpower/case9.m"), "case9.m")
+            .expect("parses");
         let net = Network::from_case(&case).expect("compiles");
         let y = Ybus::build(&net);
         // Branch 1-4: r=0, x=0.0576 → ys = -j/0.0576; Y(1,4) = j 17.3611…

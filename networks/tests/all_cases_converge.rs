@@ -22,11 +22,17 @@ fn every_matpower_case_converges_below_1e_8() {
         let net = Network::from_case(&case).unwrap_or_else(|e| panic!("{e}"));
         let ac = AcPowerFlow::new(&net, AcPfSettings::default()).solve(&net, Start::Case);
         if ac.status != PfStatus::Converged || ac.max_mismatch_pu >= 1e-8 {
-            failures.push(format!("{}: AC {:?}, mismatch {:.3e}", case.name, ac.status, ac.max_mismatch_pu));
+            failures.push(format!(
+                "{}: AC {:?}, mismatch {:.3e}",
+                case.name, ac.status, ac.max_mismatch_pu
+            ));
         }
         let dc = DcPowerFlow::new(&net).solve(&net);
         if dc.status != PfStatus::Converged || dc.max_mismatch_pu >= 1e-8 {
-            failures.push(format!("{}: DC {:?}, mismatch {:.3e}", case.name, dc.status, dc.max_mismatch_pu));
+            failures.push(format!(
+                "{}: DC {:?}, mismatch {:.3e}",
+                case.name, dc.status, dc.max_mismatch_pu
+            ));
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));

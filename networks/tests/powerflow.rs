@@ -42,7 +42,10 @@ fn max_bus_imbalance(net: &Network, res: &PowerFlowResult) -> f64 {
         p[net.br_to[k]] -= res.pt_mw[k];
         q[net.br_to[k]] -= res.qt_mvar[k];
     }
-    (0..nb).filter(|&i| res.energized[i]).map(|i| p[i].abs().max(q[i].abs())).fold(0.0, f64::max)
+    (0..nb)
+        .filter(|&i| res.energized[i])
+        .map(|i| p[i].abs().max(q[i].abs()))
+        .fold(0.0, f64::max)
 }
 
 #[test]
@@ -50,12 +53,18 @@ fn power_balances_at_every_bus_after_convergence() {
     for name in ["case9", "case30", "case118", "case300", "case2383wp"] {
         let n = net(name);
         for qlim in [false, true] {
-            let settings = AcPfSettings { enforce_q_lims: qlim, ..Default::default() };
+            let settings = AcPfSettings {
+                enforce_q_lims: qlim,
+                ..Default::default()
+            };
             let res = AcPowerFlow::new(&n, settings).solve(&n, Start::Case);
             assert_eq!(res.status, PfStatus::Converged, "{name} qlim={qlim}");
             // Tolerance: 1e-8 p.u. mismatch × baseMVA, plus rounding.
             let imb = max_bus_imbalance(&n, &res);
-            assert!(imb < 1e-8 * n.base_mva + 1e-7, "{name} qlim={qlim}: imbalance {imb} MW");
+            assert!(
+                imb < 1e-8 * n.base_mva + 1e-7,
+                "{name} qlim={qlim}: imbalance {imb} MW"
+            );
         }
     }
 }
@@ -65,12 +74,25 @@ fn q_limits_are_respected_when_enforced() {
     for name in ["case14", "case118", "case300", "case2383wp"] {
         let c = case(name);
         let n = Network::from_case(&c).expect("compiles");
-        let res = AcPowerFlow::new(&n, AcPfSettings { enforce_q_lims: true, ..Default::default() }).solve(&n, Start::Case);
+        let res = AcPowerFlow::new(
+            &n,
+            AcPfSettings {
+                enforce_q_lims: true,
+                ..Default::default()
+            },
+        )
+        .solve(&n, Start::Case);
         assert_eq!(res.status, PfStatus::Converged);
         for g in 0..c.gen.len() {
             if c.gen.in_service[g] {
-                assert!(res.qg_mvar[g] <= c.gen.qmax_mvar[g] + 1e-4, "{name} gen {g}");
-                assert!(res.qg_mvar[g] >= c.gen.qmin_mvar[g] - 1e-4, "{name} gen {g}");
+                assert!(
+                    res.qg_mvar[g] <= c.gen.qmax_mvar[g] + 1e-4,
+                    "{name} gen {g}"
+                );
+                assert!(
+                    res.qg_mvar[g] >= c.gen.qmin_mvar[g] - 1e-4,
+                    "{name} gen {g}"
+                );
             }
         }
     }
@@ -85,7 +107,10 @@ fn ybus_is_symmetric_without_phase_shifters() {
         for i in 0..y.n {
             for p in y.row_ptr[i]..y.row_ptr[i + 1] {
                 let j = y.col_idx[p];
-                assert!((y.get(i, j) - y.get(j, i)).norm() <= 1e-12 * y.get(i, j).norm().max(1.0), "{name} ({i},{j})");
+                assert!(
+                    (y.get(i, j) - y.get(j, i)).norm() <= 1e-12 * y.get(i, j).norm().max(1.0),
+                    "{name} ({i},{j})"
+                );
             }
         }
     }
@@ -127,13 +152,28 @@ fn warm_start_converges_in_fewer_iterations() {
     let mut pf = AcPowerFlow::new(&n, AcPfSettings::default());
     let cold = pf.solve(&n, Start::Case);
     assert!(cold.status.is_converged());
-    let va: Vec<f64> = cold.va_deg.iter().map(|&d| PerUnit::deg_to_rad(d)).collect();
+    let va: Vec<f64> = cold
+        .va_deg
+        .iter()
+        .map(|&d| PerUnit::deg_to_rad(d))
+        .collect();
     let mut m = n.clone();
     m.pd_pu.iter_mut().for_each(|p| *p *= 1.01);
-    let warm = pf.solve(&m, Start::Warm { vm_pu: &cold.vm_pu, va_rad: &va });
+    let warm = pf.solve(
+        &m,
+        Start::Warm {
+            vm_pu: &cold.vm_pu,
+            va_rad: &va,
+        },
+    );
     let cold_m = AcPowerFlow::new(&m, AcPfSettings::default()).solve(&m, Start::Case);
     assert!(warm.status.is_converged());
-    assert!(warm.iterations < cold_m.iterations, "warm {} vs cold {}", warm.iterations, cold_m.iterations);
+    assert!(
+        warm.iterations < cold_m.iterations,
+        "warm {} vs cold {}",
+        warm.iterations,
+        cold_m.iterations
+    );
     for i in 0..m.n_bus() {
         assert!((warm.vm_pu[i] - cold_m.vm_pu[i]).abs() < 1e-7);
     }
@@ -142,7 +182,14 @@ fn warm_start_converges_in_fewer_iterations() {
 #[test]
 fn status_max_iterations_when_the_limit_is_too_low() {
     let n = net("case300");
-    let res = AcPowerFlow::new(&n, AcPfSettings { max_iter: 1, ..Default::default() }).solve(&n, Start::Case);
+    let res = AcPowerFlow::new(
+        &n,
+        AcPfSettings {
+            max_iter: 1,
+            ..Default::default()
+        },
+    )
+    .solve(&n, Start::Case);
     assert_eq!(res.status, PfStatus::MaxIterations);
     assert_eq!(res.iterations, 1);
     assert!(res.max_mismatch_pu > 1e-8);
@@ -152,8 +199,22 @@ fn status_max_iterations_when_the_limit_is_too_low() {
 fn status_diverged_under_impossible_load() {
     let mut n = net("case9");
     n.pd_pu.iter_mut().for_each(|p| *p *= 50.0);
-    let res = AcPowerFlow::new(&n, AcPfSettings { max_iter: 30, ..Default::default() }).solve(&n, Start::Case);
-    assert!(matches!(res.status, PfStatus::Diverged | PfStatus::MaxIterations | PfStatus::Singular), "{:?}", res.status);
+    let res = AcPowerFlow::new(
+        &n,
+        AcPfSettings {
+            max_iter: 30,
+            ..Default::default()
+        },
+    )
+    .solve(&n, Start::Case);
+    assert!(
+        matches!(
+            res.status,
+            PfStatus::Diverged | PfStatus::MaxIterations | PfStatus::Singular
+        ),
+        "{:?}",
+        res.status
+    );
     assert!(!res.status.is_converged());
 }
 
@@ -184,9 +245,19 @@ fn status_q_limits_infeasible_when_every_generator_is_over_its_limit() {
         n.qmax_pu[g] = -5.0;
         n.qmin_pu[g] = -6.0;
     }
-    let res = AcPowerFlow::new(&n, AcPfSettings { enforce_q_lims: true, ..Default::default() }).solve(&n, Start::Case);
+    let res = AcPowerFlow::new(
+        &n,
+        AcPfSettings {
+            enforce_q_lims: true,
+            ..Default::default()
+        },
+    )
+    .solve(&n, Start::Case);
     assert_eq!(res.status, PfStatus::QLimitsInfeasible);
-    assert!(res.diagnostics.iter().any(|d| d.contains("exceed their reactive limits")));
+    assert!(res
+        .diagnostics
+        .iter()
+        .any(|d| d.contains("exceed their reactive limits")));
 }
 
 #[test]
@@ -206,7 +277,10 @@ fn island_without_generation_is_reported_and_the_rest_solves() {
     // Cut bus 5 (idx 4, 90 MW) off: branches 4-5 (k=1) and 5-6 (k=2).
     n.br_in_service[1] = false;
     n.br_in_service[2] = false;
-    for res in [AcPowerFlow::new(&n, AcPfSettings::default()).solve(&n, Start::Case), DcPowerFlow::new(&n).solve(&n)] {
+    for res in [
+        AcPowerFlow::new(&n, AcPfSettings::default()).solve(&n, Start::Case),
+        DcPowerFlow::new(&n).solve(&n),
+    ] {
         assert_eq!(res.status, PfStatus::Converged);
         assert_eq!(res.n_islands, 2);
         assert_eq!(res.n_energized_islands, 1);
@@ -264,7 +338,8 @@ fn dc_flows_are_lossless_and_balance() {
     let res = DcPowerFlow::new(&n).solve(&n);
     assert!(res.status.is_converged());
     let pg: f64 = res.pg_mw.iter().sum();
-    let pd: f64 = n.pd_pu.iter().sum::<f64>() * n.base_mva + n.gs_pu.iter().sum::<f64>() * n.base_mva;
+    let pd: f64 =
+        n.pd_pu.iter().sum::<f64>() * n.base_mva + n.gs_pu.iter().sum::<f64>() * n.base_mva;
     assert!((pg - pd).abs() < 1e-8, "{pg} vs {pd}");
     for k in 0..n.n_branch() {
         assert_eq!(res.pf_mw[k], -res.pt_mw[k]);

@@ -8,7 +8,9 @@
 //! Tolerances (written next to the quantity they bound):
 //! - AC power flow, with and without reactive limits: |ΔVm| ≤ 1e-6 p.u., |ΔVa| ≤ 1e-5°,
 //!   Pg, Qg and branch flows ≤ 1e-4 MW/MVAr;
-//! - DC power flow: angles ≤ 1e-8°, flows and Pg ≤ 1e-8 MW.
+//! - DC power flow: angles ≤ 1e-8°, flows and Pg ≤ 1e-8 MW;
+//! - DC OPF: objective ≤ 1e-6 relative, Pg ≤ 1e-4 MW, LMP ≤ 1e-3 $/MWh where the optimum is unique
+//!   (see [`dcopf`]).
 //!
 //! ```no_run
 //! let checks = gridsim_validation::run_all();
@@ -127,12 +129,18 @@ pub struct RefBranch {
 
 /// Folder of the shipped MATPOWER reference solutions.
 pub fn reference_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("reference").join("matpower")
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("reference")
+        .join("matpower")
 }
 
 /// Folder of the shipped MATPOWER cases.
 pub fn matpower_case_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join("networks").join("cases").join("matpower")
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join("networks")
+        .join("cases")
+        .join("matpower")
 }
 
 /// Reads a shipped reference (`run`: `acpf`, `acpf_qlim`, `dcpf`, `dcopf`, `acopf`).
@@ -140,7 +148,9 @@ pub fn load_reference(case: &str, run: &str) -> Result<Reference, String> {
     let path = reference_dir().join(format!("{case}__{run}.json.gz"));
     let file = std::fs::File::open(&path).map_err(|e| format!("{}: {e}", path.display()))?;
     let mut text = String::new();
-    flate2::read::GzDecoder::new(file).read_to_string(&mut text).map_err(|e| format!("{}: {e}", path.display()))?;
+    flate2::read::GzDecoder::new(file)
+        .read_to_string(&mut text)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
     serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
 }
 
@@ -155,7 +165,12 @@ pub fn reference_cases() -> Vec<String> {
         .into_iter()
         .flatten()
         .flatten()
-        .filter_map(|e| e.file_name().to_str().and_then(|n| n.split("__").next()).map(str::to_owned))
+        .filter_map(|e| {
+            e.file_name()
+                .to_str()
+                .and_then(|n| n.split("__").next())
+                .map(str::to_owned)
+        })
         .collect();
     cases.sort();
     cases.dedup();
@@ -190,7 +205,15 @@ fn failed(case: &str, run: &str, why: String) -> Vec<Check> {
 }
 
 /// Compares a power flow result with a reference, quantity by quantity.
-pub fn compare_pf(case: &Case, run: &str, ours: &PowerFlowResult, reference: &Reference, tol_va_deg: f64, tol_vm_pu: f64, tol_power: f64) -> Vec<Check> {
+pub fn compare_pf(
+    case: &Case,
+    run: &str,
+    ours: &PowerFlowResult,
+    reference: &Reference,
+    tol_va_deg: f64,
+    tol_vm_pu: f64,
+    tol_power: f64,
+) -> Vec<Check> {
     let mut out = Vec::new();
     let mut push = |quantity: &str, (err, _k): (f64, usize), tol: f64, what: String| {
         out.push(Check {
@@ -204,7 +227,13 @@ pub fn compare_pf(case: &Case, run: &str, ours: &PowerFlowResult, reference: &Re
         });
     };
     let bus_at = |k: usize| format!("bus {}", case.bus.id.get(k).copied().unwrap_or(0));
-    let gen_at = |k: usize| format!("gen {} at bus {}", k + 1, case.gen.bus.get(k).copied().unwrap_or(0));
+    let gen_at = |k: usize| {
+        format!(
+            "gen {} at bus {}",
+            k + 1,
+            case.gen.bus.get(k).copied().unwrap_or(0)
+        )
+    };
     let br_at = |k: usize| {
         format!(
             "branch {} ({}-{})",
@@ -247,12 +276,30 @@ pub fn validate_acpf(case_name: &str, qlim: bool) -> Vec<Check> {
         Ok(n) => n,
         Err(e) => return failed(case_name, run, e.to_string()),
     };
-    let settings = AcPfSettings { enforce_q_lims: qlim, ..AcPfSettings::default() };
+    let settings = AcPfSettings {
+        enforce_q_lims: qlim,
+        ..AcPfSettings::default()
+    };
     let res = AcPowerFlow::new(&net, settings).solve(&net, Start::Case);
     if !res.status.is_converged() {
-        return failed(case_name, run, format!("did not converge: {:?} after {} iterations", res.status, res.iterations));
+        return failed(
+            case_name,
+            run,
+            format!(
+                "did not converge: {:?} after {} iterations",
+                res.status, res.iterations
+            ),
+        );
     }
-    compare_pf(&case, run, &res, &reference, TOL_AC_VA_DEG, TOL_AC_VM_PU, TOL_AC_POWER_MW)
+    compare_pf(
+        &case,
+        run,
+        &res,
+        &reference,
+        TOL_AC_VA_DEG,
+        TOL_AC_VM_PU,
+        TOL_AC_POWER_MW,
+    )
 }
 
 /// DC power flow of `case_name` against MATPOWER.
@@ -270,17 +317,30 @@ pub fn validate_dcpf(case_name: &str) -> Vec<Check> {
     if !res.status.is_converged() {
         return failed(case_name, run, format!("{:?}", res.status));
     }
-    compare_pf(&case, run, &res, &reference, TOL_DC_VA_DEG, 0.0, TOL_DC_POWER_MW)
+    compare_pf(
+        &case,
+        run,
+        &res,
+        &reference,
+        TOL_DC_VA_DEG,
+        0.0,
+        TOL_DC_POWER_MW,
+    )
 }
 
-/// Every shipped comparison: AC PF with and without reactive limits and DC PF, for every case
-/// that has references.
-pub fn run_all() -> Vec<Check> {
-    let mut out = Vec::new();
-    for case in reference_cases() {
-        out.extend(validate_acpf(&case, false));
-        out.extend(validate_acpf(&case, true));
-        out.extend(validate_dcpf(&case));
-    }
+/// Every comparison for one case: AC PF with and without reactive limits, DC PF and DC OPF.
+pub fn validate_case(case: &str) -> Vec<Check> {
+    let mut out = validate_acpf(case, false);
+    out.extend(validate_acpf(case, true));
+    out.extend(validate_dcpf(case));
+    out.extend(dcopf::validate_dcopf(case));
     out
+}
+
+/// Every shipped comparison, for every case that has references.
+pub fn run_all() -> Vec<Check> {
+    reference_cases()
+        .iter()
+        .flat_map(|c| validate_case(c))
+        .collect()
 }

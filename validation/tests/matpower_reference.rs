@@ -4,11 +4,25 @@
 #[test]
 fn every_power_flow_reference_matches_matpower() {
     let checks = gridsim_validation::run_all();
-    assert!(checks.len() >= 16 * 3 * 6, "too few checks: {}", checks.len());
+    assert!(
+        checks.len() >= 16 * 3 * 6,
+        "too few checks: {}",
+        checks.len()
+    );
     let failed: Vec<String> = checks
         .iter()
         .filter(|c| !c.passed)
-        .map(|c| format!("{} {} {}: {:.3e} > {:.0e} at {}", c.case, c.run, c.quantity, c.max_abs_err, c.tol, c.worst))
+        .map(|c| {
+            format!(
+                "{} {} {}: {:.3e} > {:.0e} at {}",
+                c.case, c.run, c.quantity, c.max_abs_err, c.tol, c.worst
+            )
+        })
         .collect();
-    assert!(failed.is_empty(), "{} mismatches:\n{}", failed.len(), failed.join("\n"));
+    assert!(
+        failed.is_empty(),
+        "{} mismatches:\n{}",
+        failed.len(),
+        failed.join("\n")
+    );
 }

@@ -69,7 +69,13 @@ impl CscMatrix {
             }
             col_ptr.push(row_idx.len());
         }
-        CscMatrix { nrows, ncols, col_ptr, row_idx, values }
+        CscMatrix {
+            nrows,
+            ncols,
+            col_ptr,
+            row_idx,
+            values,
+        }
     }
 
     /// Number of stored entries.
@@ -116,7 +122,13 @@ impl CscMatrix {
                 next[r] += 1;
             }
         }
-        CscMatrix { nrows: self.ncols, ncols: self.nrows, col_ptr: count, row_idx, values }
+        CscMatrix {
+            nrows: self.ncols,
+            ncols: self.nrows,
+            col_ptr: count,
+            row_idx,
+            values,
+        }
     }
 
     /// Checks the structural invariants; returns a description of the first violation.
@@ -124,7 +136,8 @@ impl CscMatrix {
         if self.col_ptr.len() != self.ncols + 1 || self.col_ptr[0] != 0 {
             return Err("col_ptr must have ncols + 1 entries starting at 0".into());
         }
-        if self.row_idx.len() != self.values.len() || self.col_ptr[self.ncols] != self.row_idx.len() {
+        if self.row_idx.len() != self.values.len() || self.col_ptr[self.ncols] != self.row_idx.len()
+        {
             return Err("row_idx, values and col_ptr[ncols] must agree".into());
         }
         for j in 0..self.ncols {
