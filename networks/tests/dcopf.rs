@@ -229,7 +229,7 @@ fn dcopf_piecewise_linear_cost_by_hand() {
 /// 0.02 P1 + 10 = 0.04 P2 + 10 with P1 + P2 = 150 give P1 = 100, P2 = 50, λ = 12 $/MWh and a
 /// cost of 100 + 1,000 + 5 + 50 + 500 + 5 = 1,660 $/h (constant terms included).
 #[test]
-fn economic_dispatch_quadratic_by_hand_with_system_lambda() {
+fn opf_economic_dispatch_quadratic_by_hand_with_system_lambda() {
     let case = tri(
         150.0,
         [10.0, 10.0, 10.0],
@@ -347,6 +347,97 @@ fn dcopf_penalised_sheds_what_the_lines_cannot_carry() {
     assert_eq!(r.status, OpfStatus::Optimal);
     assert!(close(r.load_shed_mw[2], 90.0, 1e-6), "{:?}", r.load_shed_mw);
     assert!(r.branch_overload_mw.iter().all(|&o| o == 0.0));
+}
+
+/// With an overload price below VOLL, the OPF overloads lines 1–3 and 2–3 by the 90 MW they
+/// cannot carry instead of shedding.
+#[test]
+fn dcopf_penalised_overload_price_is_used_when_cheaper_than_shedding() {
+    let case = tri(250.0, [0.0, 80.0, 80.0], [200.0, 200.0], LINEAR_10_30);
+    let pen = Penalties {
+        overload_usd_per_mwh: Some(100.0),
+        ..Penalties::default()
+    };
+    let r = solve(
+        &case,
+        DcOpfSettings {
+            penalized: Some(pen),
+            ..DcOpfSettings::default()
+        },
+    );
+    assert_eq!(r.status, OpfStatus::Optimal);
+    assert!(close(r.total_shed_mw(), 0.0, 1e-6), "{:?}", r.load_shed_mw);
+    let over: f64 = r.branch_overload_mw.iter().sum();
+    assert!(close(over, 90.0, 1e-6), "{:?}", r.branch_overload_mw);
+    assert!(
+        r.diagnostics
+            .iter()
+            .any(|d| d.starts_with("ratings exceeded")),
+        "{:?}",
+        r.diagnostics
+    );
+}
+
+/// Quadratic costs (the interior-point path): a transfer-limited QP is diagnosed like an LP,
+/// and penalised it sheds the same 90 MW.
+#[test]
+fn dcopf_quadratic_costs_transfer_limit_strict_and_penalised() {
+    let gc = "2 0 0 3 0.01 10 0;\n2 0 0 3 0.02 30 0;";
+    let case = tri(250.0, [0.0, 80.0, 80.0], [200.0, 200.0], gc);
+    let r = solve(&case, DcOpfSettings::default());
+    assert_eq!(r.status, OpfStatus::Infeasible, "{:?}", r.diagnostics);
+    assert!(
+        r.diagnostics
+            .iter()
+            .any(|d| d.contains("branch 2 (1–3): rating 80 MW")),
+        "{:?}",
+        r.diagnostics
+    );
+    let r = solve(
+        &case,
+        DcOpfSettings {
+            penalized: Some(Penalties::default()),
+            ..DcOpfSettings::default()
+        },
+    );
+    assert_eq!(r.status, OpfStatus::Optimal, "{:?}", r.diagnostics);
+    assert!(close(r.load_shed_mw[2], 90.0, 1e-6), "{:?}", r.load_shed_mw);
+    assert!(
+        close(
+            r.lmp_usd_per_mwh[2],
+            Penalties::default().voll_usd_per_mwh,
+            1e-6
+        ),
+        "{:?}",
+        r.lmp_usd_per_mwh
+    );
+}
+
+/// A penalised QP under heavy shortage (case39 at 160 % load): every MW is accounted for
+/// (generation + shed − curtailed = load) and at least the capacity shortfall is shed.
+#[test]
+fn dcopf_penalised_qp_under_heavy_shortage_balances() {
+    let c = case("case39");
+    let mut net = Network::from_case(&c).expect("compiles");
+    for (i, pd) in c.bus.pd_mw.iter().enumerate() {
+        net.pd_pu[i] = pd * 1.6 / c.base_mva;
+    }
+    let settings = DcOpfSettings {
+        penalized: Some(Penalties::default()),
+        ..DcOpfSettings::default()
+    };
+    let r = DcOpf::for_case(&c, &net, settings)
+        .expect("setup")
+        .solve(&net);
+    assert_eq!(r.status, OpfStatus::Optimal, "{:?}", r.diagnostics);
+    let load: f64 = (0..c.bus.len())
+        .map(|i| (net.pd_pu[i] + net.gs_pu[i]) * c.base_mva)
+        .sum();
+    let gen: f64 = r.pg_mw.iter().sum();
+    let balance = gen + r.total_shed_mw() - r.curtailed_mw.iter().sum::<f64>() - load;
+    assert!(balance.abs() < 1e-6, "{balance}");
+    let capacity: f64 = c.gen.pmax_mw.iter().sum();
+    assert!(r.total_shed_mw() >= load - capacity - 1e-6);
 }
 
 /// A minimum output the load cannot absorb is curtailed at the curtailment price.

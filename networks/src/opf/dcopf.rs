@@ -5,8 +5,8 @@ use std::time::Instant;
 
 use super::cost::{compile, Cost};
 use super::highs::{Highs, HighsOptionValue, ModelData, RunOutcome};
-use super::model::{bounds, build_matrix, BoundInputs, Layout, Plan, PlanInputs, Purpose, NONE};
 use super::ipm::solve_qp;
+use super::model::{bounds, build_matrix, BoundInputs, Layout, Plan, PlanInputs, Purpose, NONE};
 use super::polish::{active_set_from_basis, active_set_from_values, polish, Polished};
 use super::result::{DcOpfResult, OpfStatus};
 use super::settings::{DcOpfSettings, QpMethod};
@@ -518,8 +518,13 @@ impl DcOpf {
             return DcOpfResult::empty(OpfStatus::SolverError, nb, ng, nl, vec![e]);
         }
         let is_qp = !cache.model.q_start.is_empty();
-        let (outcome, iterations, solution) =
-            run_and_polish(&mut cache.highs, &cache.model, is_qp, &self.settings, &mut diagnostics);
+        let (outcome, iterations, solution) = run_and_polish(
+            &mut cache.highs,
+            &cache.model,
+            is_qp,
+            &self.settings,
+            &mut diagnostics,
+        );
         cache.solved = outcome == RunOutcome::Optimal;
         if is_qp {
             // The active-set QP solver does not hot-start (HiGHS's `qp_allow_hot_start` is off).
@@ -595,6 +600,8 @@ impl DcOpf {
         let (nb, ng, nl) = self.dims;
         let base = net.base_mva;
         let lay = &cache.layout;
+        // A dual is ∂(s·f)/∂(p.u.): divide by s·baseMVA for $/MWh.
+        let to_price = 1.0 / (lay.obj_scale * base);
         let Polished {
             mut x,
             row_dual: rd,
@@ -608,7 +615,7 @@ impl DcOpf {
         for i in 0..nb {
             if isl.bus_in[i] {
                 res.va_deg[i] = PerUnit::rad_to_deg(x[i]);
-                res.lmp_usd_per_mwh[i] = -rd[lay.bal_row[i]] / base;
+                res.lmp_usd_per_mwh[i] = -rd[lay.bal_row[i]] * to_price;
             } else if let (Some(v), Some(_)) = (voll, isl.topo.island_of_bus[i]) {
                 res.lmp_usd_per_mwh[i] = v;
             }
@@ -636,7 +643,7 @@ impl DcOpf {
             }
         }
         for &(k, row, up, dn) in &lay.flow {
-            res.branch_mu_usd_per_mwh[k] = -rd[row] / base;
+            res.branch_mu_usd_per_mwh[k] = -rd[row] * to_price;
             if up != NONE {
                 res.branch_overload_mw[k] = (x[up] + x[dn]) * base;
             }
@@ -688,7 +695,7 @@ impl DcOpf {
         }
         // The objective as HiGHS has it, plus the constant cost terms kept out of the model;
         // the penalties of de-energised islands are added here.
-        let mut objective = model_objective + offset;
+        let mut objective = model_objective / lay.obj_scale + offset;
         if let Some(p) = &self.settings.penalized {
             for island in isl.topo.islands.iter().filter(|i| !i.energized) {
                 for &i in &island.buses {
@@ -839,7 +846,11 @@ fn run_and_polish(
         }
         f
     };
-    let tol = (settings.primal_feasibility_tol, settings.dual_feasibility_tol);
+    let tol = (POLISH_TOL, POLISH_TOL);
+    let highs_tol = (
+        settings.primal_feasibility_tol,
+        settings.dual_feasibility_tol,
+    );
     let threads = settings.threads;
     let mut iterations = 0;
     let mut notes = Vec::new();
@@ -847,12 +858,23 @@ fn run_and_polish(
         match solve_qp(md) {
             Ok(s) => {
                 iterations += s.iterations;
-                match polish(md, &s.col_active, &s.row_active, &s.x, tol) {
+                // A degenerate optimum (ties between shedding variables, say) leaves the active
+                // set ambiguous, and the interior point, which meets the KKT conditions to
+                // 1e-10 (relative), is kept as it is.
+                let pol = if s.degenerate {
+                    Err(String::new())
+                } else {
+                    polish(md, &s.col_active, &s.row_active, &s.x, tol)
+                };
+                match pol {
                     Ok(p) => return (RunOutcome::Optimal, iterations, Some(p)),
-                    Err(why) => {
-                        diagnostics.push(format!("interior-point solution kept unpolished ({why})"));
+                    Err(_) => {
                         let objective = objective_of(&s.x);
-                        let p = Polished { x: s.x, row_dual: s.row_dual, objective };
+                        let p = Polished {
+                            x: s.x,
+                            row_dual: s.row_dual,
+                            objective,
+                        };
                         return (RunOutcome::Optimal, iterations, Some(p));
                     }
                 }
@@ -865,8 +887,14 @@ fn run_and_polish(
         let _ = h.set_option("qp_iteration_limit", &HighsOptionValue::Int(cap));
         // HiGHS's QP solver only has to find the active set; the polish makes the solution
         // exact. At tighter tolerances than its defaults it declares solve errors over 1e-9.
-        let _ = h.set_option("primal_feasibility_tolerance", &HighsOptionValue::Double(QP_FEASIBILITY_TOL.max(tol.0)));
-        let _ = h.set_option("dual_feasibility_tolerance", &HighsOptionValue::Double(QP_FEASIBILITY_TOL.max(tol.1)));
+        let _ = h.set_option(
+            "primal_feasibility_tolerance",
+            &HighsOptionValue::Double(QP_FEASIBILITY_TOL.max(highs_tol.0)),
+        );
+        let _ = h.set_option(
+            "dual_feasibility_tolerance",
+            &HighsOptionValue::Double(QP_FEASIBILITY_TOL.max(highs_tol.1)),
+        );
     }
     let mut outcome = h.run_with_threads(threads);
     iterations += h.iterations();
@@ -883,12 +911,23 @@ fn run_and_polish(
         if outcome == RunOutcome::Optimal {
             let (x, _, _, rd) = h.solution();
             let objective = h.objective() - md.offset;
-            return (outcome, iterations, Some(Polished { x, row_dual: rd, objective }));
+            return (
+                outcome,
+                iterations,
+                Some(Polished {
+                    x,
+                    row_dual: rd,
+                    objective,
+                }),
+            );
         }
         return (outcome, iterations, None);
     }
     if !(outcome == RunOutcome::Optimal || solve_error) {
-        diagnostics.extend(notes);
+        // An infeasible or unbounded model is what stalled the interior point: no note.
+        if !matches!(outcome, RunOutcome::Infeasible | RunOutcome::Unbounded) {
+            diagnostics.extend(notes);
+        }
         return (outcome, iterations, None);
     }
     let (x0, _, _, rd0) = h.solution();
@@ -903,14 +942,27 @@ fn run_and_polish(
     };
     match polish(md, &cols, &rows, &x0, tol) {
         Ok(p) => {
-            diagnostics.push(format!("QP solved by HiGHS's active-set solver ({})", notes.join("; ")));
+            if !notes.is_empty() {
+                diagnostics.push(format!(
+                    "QP solved by HiGHS's active-set solver ({})",
+                    notes.join("; ")
+                ));
+            }
             (RunOutcome::Optimal, iterations, Some(p))
         }
         Err(why) if outcome == RunOutcome::Optimal => {
             notes.push(format!("HiGHS's QP solution kept unpolished ({why})"));
             diagnostics.extend(notes);
             let objective = objective_of(&x0);
-            (RunOutcome::Optimal, iterations, Some(Polished { x: x0, row_dual: rd0, objective }))
+            (
+                RunOutcome::Optimal,
+                iterations,
+                Some(Polished {
+                    x: x0,
+                    row_dual: rd0,
+                    objective,
+                }),
+            )
         }
         Err(why) => {
             notes.push(format!("HiGHS's active set refused: {why}"));
@@ -919,6 +971,10 @@ fn run_and_polish(
         }
     }
 }
+
+/// Tolerances (relative) at which a polished QP solution must meet every bound and sign
+/// condition: it comes from an exact solve, so they are tight.
+const POLISH_TOL: f64 = 1e-9;
 
 /// HiGHS feasibility tolerances while it looks for a QP's active set (its defaults).
 const QP_FEASIBILITY_TOL: f64 = 1e-7;

@@ -38,8 +38,14 @@ pub(crate) struct IpmSolution {
     pub row_dual: Vec<f64>,
     pub col_active: Vec<super::polish::Active>,
     pub row_active: Vec<super::polish::Active>,
+    /// Some bound is neither clearly active nor clearly inactive (`s` and `z` within a factor
+    /// 1e4 of each other): the optimum is degenerate and the polish would have to guess.
+    pub degenerate: bool,
     pub iterations: usize,
 }
+
+/// A Newton direction: (Δv, Δy, Δz_l, Δz_u).
+type Direction = (Vec<f64>, Vec<f64>, Vec<f64>, Vec<f64>);
 
 const MAX_ITER: usize = 150;
 const TOL_RES: f64 = 1e-10;
@@ -60,7 +66,9 @@ pub(crate) fn solve_qp(md: &ModelData) -> Result<IpmSolution, String> {
     lo.extend_from_slice(&md.row_lower);
     hi.extend_from_slice(&md.col_upper);
     hi.extend_from_slice(&md.row_upper);
-    if lo.iter().zip(&hi).any(|(l, u)| l.is_nan() || u.is_nan() || l > u || *l == f64::INFINITY || *u == f64::NEG_INFINITY) {
+    if lo.iter().zip(&hi).any(|(l, u)| {
+        l.is_nan() || u.is_nan() || l > u || *l == f64::INFINITY || *u == f64::NEG_INFINITY
+    }) {
         return Err("inconsistent bounds".into());
     }
     let mut q = vec![0.0; nt];
@@ -76,7 +84,11 @@ pub(crate) fn solve_qp(md: &ModelData) -> Result<IpmSolution, String> {
     }
     let mut c = vec![0.0; nt];
     c[..n].copy_from_slice(&md.col_cost);
-    let cs = c.iter().chain(q.iter()).map(|v| v.abs()).fold(1.0, f64::max);
+    let cs = c
+        .iter()
+        .chain(q.iter())
+        .map(|v| v.abs())
+        .fold(1.0, f64::max);
     c.iter_mut().for_each(|v| *v /= cs);
     q.iter_mut().for_each(|v| *v /= cs);
 
@@ -120,21 +132,42 @@ pub(crate) fn solve_qp(md: &ModelData) -> Result<IpmSolution, String> {
     let vc: Vec<f64> = var.iter().map(|&k| c[k]).collect();
 
     // The augmented matrix's pattern, built once; its diagonal positions are updated.
-    let dim = nv + m;
-    let mut trip: Vec<(usize, usize, f64)> = Vec::with_capacity(dim + 2 * mcols.iter().map(Vec::len).sum::<usize>());
+    // Variables with a single entry in M (generator outputs, shedding, spill and overload
+    // slacks, row activities) are eliminated from the augmented system into its row block:
+    // from −d_k Δv_k + a_k Δy_i = −h_k, Δv_k = (h_k + a_k Δy_i)/d_k. Only the others (the
+    // angles) stay, with the rows.
+    let single: Vec<bool> = mcols.iter().map(|c| c.len() == 1).collect();
+    let mut kpos = vec![usize::MAX; nv];
+    let mut nk = 0;
+    for k in 0..nv {
+        if !single[k] {
+            kpos[k] = nk;
+            nk += 1;
+        }
+    }
+    let dim = nk + m;
+    let mut trip: Vec<(usize, usize, f64)> =
+        Vec::with_capacity(dim + 2 * mcols.iter().map(Vec::len).sum::<usize>());
     for (kv, col) in mcols.iter().enumerate() {
-        trip.push((kv, kv, -1.0));
+        if single[kv] {
+            continue;
+        }
+        let kk = kpos[kv];
+        trip.push((kk, kk, -1.0));
         for &(i, a) in col {
-            trip.push((nv + i, kv, a));
-            trip.push((kv, nv + i, a));
+            trip.push((nk + i, kk, a));
+            trip.push((kk, nk + i, a));
         }
     }
     for i in 0..m {
-        trip.push((nv + i, nv + i, REG_DUAL));
+        trip.push((nk + i, nk + i, REG_DUAL));
     }
     let mut kkt = CscMatrix::from_triplets(dim, dim, &trip);
-    let diag: Vec<usize> = (0..nv)
-        .map(|k| kkt.position(k, k).ok_or_else(|| "KKT pattern without diagonal".to_string()))
+    let diag: Vec<usize> = (0..dim)
+        .map(|k| {
+            kkt.position(k, k)
+                .ok_or_else(|| "KKT pattern without diagonal".to_string())
+        })
         .collect::<Result<_, _>>()?;
     let mut lu = SparseLu::analyze(&kkt).map_err(|e| format!("KKT analysis: {e}"))?;
 
@@ -162,55 +195,125 @@ pub(crate) fn solve_qp(md: &ModelData) -> Result<IpmSolution, String> {
         }
         r
     };
-    let mul_mt = |y: &[f64]| -> Vec<f64> { mcols.iter().map(|col| col.iter().map(|&(i, a)| a * y[i]).sum()).collect() };
+    let mul_mt = |y: &[f64]| -> Vec<f64> {
+        mcols
+            .iter()
+            .map(|col| col.iter().map(|&(i, a)| a * y[i]).sum())
+            .collect()
+    };
 
     let mut best_rp = f64::INFINITY;
     let mut best_at = 0;
     for iter in 0..MAX_ITER {
-        let sl: Vec<f64> = (0..nv).map(|k| if has_l[k] { v[k] - vl[k] } else { 1.0 }).collect();
-        let su: Vec<f64> = (0..nv).map(|k| if has_u[k] { vu[k] - v[k] } else { 1.0 }).collect();
+        let sl: Vec<f64> = (0..nv)
+            .map(|k| if has_l[k] { v[k] - vl[k] } else { 1.0 })
+            .collect();
+        let su: Vec<f64> = (0..nv)
+            .map(|k| if has_u[k] { vu[k] - v[k] } else { 1.0 })
+            .collect();
         let mty = mul_mt(&y);
-        let rd: Vec<f64> = (0..nv).map(|k| vq[k] * v[k] + vc[k] - mty[k] - zl[k] + zu[k]).collect();
+        let rd: Vec<f64> = (0..nv)
+            .map(|k| vq[k] * v[k] + vc[k] - mty[k] - zl[k] + zu[k])
+            .collect();
         let mv = mul_m(&v);
         let rp: Vec<f64> = (0..m).map(|i| mv[i] - b[i]).collect();
-        let mu = (0..nv).map(|k| sl[k] * zl[k] * f64::from(u8::from(has_l[k])) + su[k] * zu[k] * f64::from(u8::from(has_u[k]))).sum::<f64>() / ncompl;
+        let mu = (0..nv)
+            .map(|k| {
+                sl[k] * zl[k] * f64::from(u8::from(has_l[k]))
+                    + su[k] * zu[k] * f64::from(u8::from(has_u[k]))
+            })
+            .sum::<f64>()
+            / ncompl;
         let rp_n = rp.iter().map(|v| v.abs()).fold(0.0, f64::max);
         let rd_n = rd.iter().map(|v| v.abs()).fold(0.0, f64::max);
         if !(rp_n.is_finite() && rd_n.is_finite() && mu.is_finite()) {
             return Err(format!("interior point diverged at iteration {iter}"));
         }
         if rp_n <= TOL_RES * bnorm && rd_n <= TOL_RES && mu <= TOL_MU {
-            return Ok(finish(md, &var, &fixed, &lo, &v, &y, &sl, &su, &zl, &zu, &has_l, &has_u, cs, iter));
+            return Ok(finish(
+                md, &var, &fixed, &lo, &v, &y, &sl, &su, &zl, &zu, &has_l, &has_u, cs, iter,
+            ));
         }
         // An infeasible model shows as a primal residual that stops falling.
         if rp_n < 0.9 * best_rp {
             best_rp = rp_n;
             best_at = iter;
         } else if iter - best_at >= STALL_ITER && rp_n > TOL_RES * bnorm {
-            return Err(format!("interior point stalled at primal residual {rp_n:.1e} (infeasible?)"));
+            return Err(format!(
+                "interior point stalled at primal residual {rp_n:.1e} (infeasible?)"
+            ));
         }
         // Factorise the augmented matrix for this iteration.
         let sigma: Vec<f64> = (0..nv)
-            .map(|k| (if has_l[k] { zl[k] / sl[k] } else { 0.0 }) + (if has_u[k] { zu[k] / su[k] } else { 0.0 }))
+            .map(|k| {
+                (if has_l[k] { zl[k] / sl[k] } else { 0.0 })
+                    + (if has_u[k] { zu[k] / su[k] } else { 0.0 })
+            })
             .collect();
+        let d: Vec<f64> = (0..nv).map(|k| vq[k] + sigma[k] + REG_PRIMAL).collect();
+        let mut row_diag = vec![REG_DUAL; m];
         for k in 0..nv {
-            kkt.values[diag[k]] = -(vq[k] + sigma[k] + REG_PRIMAL);
+            if single[k] {
+                let (i, a) = mcols[k][0];
+                row_diag[i] += a * a / d[k];
+            } else {
+                kkt.values[diag[kpos[k]]] = -d[k];
+            }
         }
-        lu.factor(&kkt).map_err(|e| format!("KKT factorisation at iteration {iter}: {e}"))?;
-        let solve = |rl: &[f64], ru: &[f64]| -> Result<(Vec<f64>, Vec<f64>, Vec<f64>, Vec<f64>), String> {
+        for i in 0..m {
+            kkt.values[diag[nk + i]] = row_diag[i];
+        }
+        lu.factor(&kkt)
+            .map_err(|e| format!("KKT factorisation at iteration {iter}: {e}"))?;
+        let solve = |rl: &[f64], ru: &[f64]| -> Result<Direction, String> {
             let mut rhs = vec![0.0; dim];
+            let mut h = vec![0.0; nv];
             for k in 0..nv {
-                let h = -rd[k] + (if has_l[k] { rl[k] / sl[k] } else { 0.0 }) - (if has_u[k] { ru[k] / su[k] } else { 0.0 });
-                rhs[k] = -h;
+                h[k] = -rd[k] + (if has_l[k] { rl[k] / sl[k] } else { 0.0 })
+                    - (if has_u[k] { ru[k] / su[k] } else { 0.0 });
             }
             for i in 0..m {
-                rhs[nv + i] = -rp[i];
+                rhs[nk + i] = -rp[i];
             }
-            lu.solve_in_place(&mut rhs).map_err(|e| format!("KKT solve: {e}"))?;
-            let dv = rhs[..nv].to_vec();
-            let dy = rhs[nv..].to_vec();
-            let dzl = (0..nv).map(|k| if has_l[k] { (rl[k] - zl[k] * dv[k]) / sl[k] } else { 0.0 }).collect();
-            let dzu = (0..nv).map(|k| if has_u[k] { (ru[k] + zu[k] * dv[k]) / su[k] } else { 0.0 }).collect();
+            for k in 0..nv {
+                if single[k] {
+                    let (i, a) = mcols[k][0];
+                    rhs[nk + i] -= a * h[k] / d[k];
+                } else {
+                    rhs[kpos[k]] = -h[k];
+                }
+            }
+            lu.solve_in_place(&mut rhs)
+                .map_err(|e| format!("KKT solve: {e}"))?;
+            let dy = rhs[nk..].to_vec();
+            let dv: Vec<f64> = (0..nv)
+                .map(|k| {
+                    if single[k] {
+                        let (i, a) = mcols[k][0];
+                        (h[k] + a * dy[i]) / d[k]
+                    } else {
+                        rhs[kpos[k]]
+                    }
+                })
+                .collect();
+            let dzl = (0..nv)
+                .map(|k| {
+                    if has_l[k] {
+                        (rl[k] - zl[k] * dv[k]) / sl[k]
+                    } else {
+                        0.0
+                    }
+                })
+                .collect();
+            let dzu = (0..nv)
+                .map(|k| {
+                    if has_u[k] {
+                        (ru[k] + zu[k] * dv[k]) / su[k]
+                    } else {
+                        0.0
+                    }
+                })
+                .collect();
             Ok((dv, dy, dzl, dzu))
         };
         let step = |dv: &[f64], dzl: &[f64], dzu: &[f64]| -> (f64, f64) {
@@ -236,15 +339,27 @@ pub(crate) fn solve_qp(md: &ModelData) -> Result<IpmSolution, String> {
             (ap, ad)
         };
         // Predictor (affine scaling).
-        let rl0: Vec<f64> = (0..nv).map(|k| if has_l[k] { -sl[k] * zl[k] } else { 0.0 }).collect();
-        let ru0: Vec<f64> = (0..nv).map(|k| if has_u[k] { -su[k] * zu[k] } else { 0.0 }).collect();
+        let rl0: Vec<f64> = (0..nv)
+            .map(|k| if has_l[k] { -sl[k] * zl[k] } else { 0.0 })
+            .collect();
+        let ru0: Vec<f64> = (0..nv)
+            .map(|k| if has_u[k] { -su[k] * zu[k] } else { 0.0 })
+            .collect();
         let (dv_a, _, dzl_a, dzu_a) = solve(&rl0, &ru0)?;
         let (ap, ad) = step(&dv_a, &dzl_a, &dzu_a);
         let a = ap.min(ad);
         let mu_aff = (0..nv)
             .map(|k| {
-                let l = if has_l[k] { (sl[k] + a * dv_a[k]) * (zl[k] + a * dzl_a[k]) } else { 0.0 };
-                let u = if has_u[k] { (su[k] - a * dv_a[k]) * (zu[k] + a * dzu_a[k]) } else { 0.0 };
+                let l = if has_l[k] {
+                    (sl[k] + a * dv_a[k]) * (zl[k] + a * dzl_a[k])
+                } else {
+                    0.0
+                };
+                let u = if has_u[k] {
+                    (su[k] - a * dv_a[k]) * (zu[k] + a * dzu_a[k])
+                } else {
+                    0.0
+                };
                 l + u
             })
             .sum::<f64>()
@@ -252,10 +367,22 @@ pub(crate) fn solve_qp(md: &ModelData) -> Result<IpmSolution, String> {
         let sig = (mu_aff / mu).clamp(0.0, 1.0).powi(3);
         // Corrector.
         let rl: Vec<f64> = (0..nv)
-            .map(|k| if has_l[k] { sig * mu - sl[k] * zl[k] - dv_a[k] * dzl_a[k] } else { 0.0 })
+            .map(|k| {
+                if has_l[k] {
+                    sig * mu - sl[k] * zl[k] - dv_a[k] * dzl_a[k]
+                } else {
+                    0.0
+                }
+            })
             .collect();
         let ru: Vec<f64> = (0..nv)
-            .map(|k| if has_u[k] { sig * mu - su[k] * zu[k] + dv_a[k] * dzu_a[k] } else { 0.0 })
+            .map(|k| {
+                if has_u[k] {
+                    sig * mu - su[k] * zu[k] + dv_a[k] * dzu_a[k]
+                } else {
+                    0.0
+                }
+            })
             .collect();
         let (dv, dy, dzl, dzu) = solve(&rl, &ru)?;
         let (ap, ad) = step(&dv, &dzl, &dzu);
@@ -269,7 +396,9 @@ pub(crate) fn solve_qp(md: &ModelData) -> Result<IpmSolution, String> {
             y[i] += a * dy[i];
         }
     }
-    Err(format!("interior point did not converge in {MAX_ITER} iterations"))
+    Err(format!(
+        "interior point did not converge in {MAX_ITER} iterations"
+    ))
 }
 
 /// Maps the interior point back to the model's columns and rows.
@@ -302,6 +431,8 @@ fn finish(
             act[k] = Active::Lower;
         }
     }
+    let mut degenerate = false;
+    let unclear = |s: f64, z: f64| s < 1e4 * z && z < 1e4 * s;
     for (kv, &k) in var.iter().enumerate() {
         full[k] = v[kv];
         if has_l[kv] && zl[kv] > sl[kv] {
@@ -309,12 +440,15 @@ fn finish(
         } else if has_u[kv] && zu[kv] > su[kv] {
             act[k] = Active::Upper;
         }
+        degenerate |=
+            (has_l[kv] && unclear(sl[kv], zl[kv])) || (has_u[kv] && unclear(su[kv], zu[kv]));
     }
     IpmSolution {
         x: full[..n].to_vec(),
         row_dual: y.iter().map(|v| v * cs).collect(),
         col_active: act[..n].to_vec(),
         row_active: act[n..n + m].to_vec(),
+        degenerate,
         iterations,
     }
 }
@@ -342,7 +476,11 @@ mod tests {
             offset: 0.0,
         };
         let s = solve_qp(&md).expect("converges");
-        assert!(s.x[0].abs() < 1e-8 && (s.x[1] - 2.0).abs() < 1e-8, "{:?}", s.x);
+        assert!(
+            s.x[0].abs() < 1e-8 && (s.x[1] - 2.0).abs() < 1e-8,
+            "{:?}",
+            s.x
+        );
         assert!((s.row_dual[0] + 1.0).abs() < 1e-8, "{:?}", s.row_dual);
         assert_eq!(s.col_active[0], super::super::polish::Active::Lower);
         assert_eq!(s.col_active[1], super::super::polish::Active::Free);

@@ -41,29 +41,32 @@
 //!
 //! # Solver
 //!
-//! HiGHS through its C API (see `highs.rs`): dual simplex for linear and piecewise-linear
-//! costs, the active-set QP solver for quadratic ones.
+//! HiGHS through its C API (see `highs.rs`) for linear and piecewise-linear costs (dual
+//! simplex); quadratic costs as below.
 //!
 //! - Angles enter the model scaled, `φ_i = d_i θ_i` with `d_i` the bus's total series
 //!   susceptance, so that every column has coefficients of order one (without it the QP solver
 //!   fails on case300's 2,000 p.u. branches).
-//! - LP feasibility tolerances default to 1e-9 (HiGHS: 1e-7): with them objective, dispatch
-//!   and prices match MATPOWER to ~1e-12 relative, 1e-8 MW and 1e-8 $/MWh.
-//! - A QP is run at HiGHS's default tolerances, only to find the active set; the solution is
-//!   then *polished*: one exact KKT solve on that active set (the crate's sparse LU, iterative
-//!   refinement, a proximal regularisation when the optimum is not unique), accepted only when
-//!   every optimality condition holds at the settings' tolerances. If HiGHS fails or its active
-//!   set does not pass, it is run again with another pricing rule. Without the polish, HiGHS's
-//!   QP iterates were off by up to 1e-2 $/MWh (case_ACTIVSg2000) or ended in a "solve error"
-//!   over 1e-9 residuals.
+//! - The objective is scaled to $/h per MW (costs in $/MWh, VOLL 10⁴), so HiGHS's default
+//!   tolerances (1e-7) give objective, dispatch and prices matching MATPOWER to ~1e-12
+//!   relative, 1e-7 MW and 1e-8 $/MWh; tighter tolerances only stall the dual simplex on
+//!   penalised cases.
+//! - A QP is solved by the crate's interior-point method ([`QpMethod::InteriorPoint`], see
+//!   `ipm.rs`), then *polished*: one exact KKT solve on the active set it identifies (the
+//!   crate's sparse LU, iterative refinement), accepted only when every optimality condition
+//!   holds to 1e-9; at a degenerate optimum the interior point (KKT residuals ≤ 1e-10) is
+//!   kept. HiGHS's active-set QP solver ([`QpMethod::HighsActiveSet`], or the fallback when
+//!   the interior point stalls) is polished the same way. Unpolished, its iterates were off by
+//!   up to 1e-2 $/MWh (case_ACTIVSg2000), ended in "solve errors" over 1e-9 residuals
+//!   (case118, case300), or cycled for minutes on penalised cases.
 //! - A [`DcOpf`] keeps its HiGHS instance and its assembled model between solves: when only
 //!   bounds changed (loads, generator limits, ratings, reference angles), only bounds are
 //!   passed, and an LP hot-starts from HiGHS's last basis (case9241pegase: 15–400 ms instead of
-//!   2–6 s). The active-set QP solver starts afresh each time.
+//!   2–6 s). A QP is solved afresh each time (the interior point does not warm-start).
 //! - HiGHS keeps one thread pool per OS thread, sized at its first solve there; a solve asking
 //!   for another `threads` resets it. The simplex and QP solvers used are serial, so results do
 //!   not depend on the thread count.
-
+//!
 //! # Outcomes
 //!
 //! A solve returns a [`DcOpfResult`] whose [`OpfStatus`] is `Optimal`, `Infeasible`,

@@ -67,6 +67,10 @@ pub(crate) struct Layout {
     /// bus's total series susceptance (at least 1), so that every angle column has
     /// coefficients of order one.
     pub theta_scale: Vec<f64>,
+    /// The model's objective is `obj_scale` times the cost in $/h: `1/baseMVA`, so that cost
+    /// coefficients are in $/MWh (10–100 for generators, VOLL 10⁴), well within HiGHS's
+    /// dual tolerances, and a balance-row dual is minus the LMP in $/MWh.
+    pub obj_scale: f64,
 }
 
 impl Layout {
@@ -247,6 +251,7 @@ impl Plan {
             n_col,
             n_row,
             theta_scale,
+            obj_scale: 1.0 / net.base_mva,
         }
     }
 }
@@ -308,12 +313,12 @@ pub(crate) fn build_matrix(
             cols[dn].push((row, 1.0));
         }
     }
-    // Piecewise-linear costs (MATPOWER's constrained cost variable):
-    // m·baseMVA·Pg − y ≤ m·x − c for each segment line.
+    // Piecewise-linear costs (MATPOWER's constrained cost variable), with y in the model's
+    // objective units (y = obj_scale · cost): m·baseMVA·s·Pg − y ≤ s·(m·x − c) per segment.
     for &(g, first, nseg) in &lay.pwl {
         if let Cost::Pwl { lines } = &costs[g] {
             for (s, &(m, _, _)) in lines.iter().enumerate().take(nseg) {
-                cols[lay.pg_col(g)].push((first + s, m * base));
+                cols[lay.pg_col(g)].push((first + s, m * base * lay.obj_scale));
                 cols[lay.y_col[g]].push((first + s, -1.0));
             }
         }
@@ -356,9 +361,9 @@ pub(crate) fn build_matrix(
                 }
                 match &costs[g] {
                     Cost::Poly { c2, c1, .. } => {
-                        md.col_cost[lay.pg_col(g)] = c1 * base;
+                        md.col_cost[lay.pg_col(g)] = c1 * base * lay.obj_scale;
                         if *c2 != 0.0 {
-                            hess.push((lay.pg_col(g), 2.0 * c2 * base * base));
+                            hess.push((lay.pg_col(g), 2.0 * c2 * base * base * lay.obj_scale));
                         }
                     }
                     Cost::Pwl { .. } => md.col_cost[lay.y_col[g]] = 1.0,
@@ -367,15 +372,16 @@ pub(crate) fn build_matrix(
             if let Some(p) = &settings.penalized {
                 for i in 0..lay.nb {
                     if lay.shed_col[i] != NONE {
-                        md.col_cost[lay.shed_col[i]] = p.voll_usd_per_mwh * base;
-                        md.col_cost[lay.spill_col[i]] = p.curtailment_usd_per_mwh * base;
+                        md.col_cost[lay.shed_col[i]] = p.voll_usd_per_mwh * base * lay.obj_scale;
+                        md.col_cost[lay.spill_col[i]] =
+                            p.curtailment_usd_per_mwh * base * lay.obj_scale;
                     }
                 }
                 if let Some(o) = p.overload_usd_per_mwh {
                     for &(_, _, up, dn) in &lay.flow {
                         if up != NONE {
-                            md.col_cost[up] = o * base;
-                            md.col_cost[dn] = o * base;
+                            md.col_cost[up] = o * base * lay.obj_scale;
+                            md.col_cost[dn] = o * base * lay.obj_scale;
                         }
                     }
                 }
@@ -508,7 +514,11 @@ pub(crate) fn bounds(
         if let Cost::Pwl { lines } = &costs[g] {
             for (s, &(m, x, c)) in lines.iter().enumerate().take(nseg) {
                 md.row_lower[first + s] = -inf;
-                md.row_upper[first + s] = if inp.gen_on[g] { m * x - c } else { inf };
+                md.row_upper[first + s] = if inp.gen_on[g] {
+                    (m * x - c) * lay.obj_scale
+                } else {
+                    inf
+                };
             }
         }
     }

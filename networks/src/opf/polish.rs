@@ -144,13 +144,16 @@ pub(crate) fn polish(
             }
         }
     }
-    Err(format!("{}; active set not repaired in {REPAIR_ROUNDS} rounds", first.unwrap_or_default()))
+    Err(format!(
+        "{}; active set not repaired in {REPAIR_ROUNDS} rounds",
+        first.unwrap_or_default()
+    ))
 }
 
 /// Rounds of active-set repair: a degenerate point (a variable at its bound with a zero
 /// multiplier) may be classified on the wrong side; a bound the solution leaves is then held,
 /// and a held bound whose multiplier has the wrong sign released.
-const REPAIR_ROUNDS: usize = 8;
+const REPAIR_ROUNDS: usize = 4;
 
 /// Why one polish failed, and the changes of the active set that would repair it.
 struct Failure {
@@ -161,7 +164,11 @@ struct Failure {
 
 impl From<String> for Failure {
     fn from(msg: String) -> Self {
-        Failure { msg, cols: Vec::new(), rows: Vec::new() }
+        Failure {
+            msg,
+            cols: Vec::new(),
+            rows: Vec::new(),
+        }
     }
 }
 
@@ -284,7 +291,11 @@ fn polish_once(
         }
     }
     let ptol = |b: f64| tol.0 * b.abs().max(1.0);
-    let mut fail = Failure { msg: String::new(), cols: Vec::new(), rows: Vec::new() };
+    let mut fail = Failure {
+        msg: String::new(),
+        cols: Vec::new(),
+        rows: Vec::new(),
+    };
     for j in 0..n {
         if x[j] < md.col_lower[j] - ptol(md.col_lower[j]) {
             fail.cols.push((j, Active::Lower));
@@ -300,7 +311,11 @@ fn polish_once(
         }
     }
     if !(fail.cols.is_empty() && fail.rows.is_empty()) {
-        fail.msg = format!("{} columns and {} rows leave their bounds", fail.cols.len(), fail.rows.len());
+        fail.msg = format!(
+            "{} columns and {} rows leave their bounds",
+            fail.cols.len(),
+            fail.rows.len()
+        );
         return Err(fail);
     }
     // Check dual feasibility: reduced costs z = c + Qx − Aᵀy, and row duals, of the right sign.
@@ -448,8 +463,14 @@ mod tests {
         assert!((p.row_dual[0] - 1.0).abs() < 1e-14);
         assert!((p.objective - 1.0).abs() < 1e-14);
         // A wrong active set (x1 held at 0: its reduced cost has the wrong sign) is repaired.
-        let p = polish(&md, &[Active::Free, Active::Lower], &[Active::Lower], &[0.0, 0.0], tol)
-            .expect("repaired");
+        let p = polish(
+            &md,
+            &[Active::Free, Active::Lower],
+            &[Active::Lower],
+            &[0.0, 0.0],
+            tol,
+        )
+        .expect("repaired");
         assert!((p.x[0] - 1.0).abs() < 1e-14 && (p.x[1] - 1.0).abs() < 1e-14);
     }
 

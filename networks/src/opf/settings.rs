@@ -4,7 +4,9 @@ use super::highs::HighsOptionValue;
 
 /// Prices of the slack that keeps a penalised OPF feasible, $/MWh.
 ///
-/// With penalties the OPF always returns a dispatch: it sheds load at `voll_usd_per_mwh`,
+/// With penalties the OPF returns a dispatch whenever shedding and curtailment can restore
+/// feasibility, i.e. always unless phase shifters alone overload a branch (then set
+/// `overload_usd_per_mwh`). It sheds load at `voll_usd_per_mwh`,
 /// spills surplus injection at `curtailment_usd_per_mwh` (a generator held at its minimum
 /// output `Pmin` that the system cannot absorb, or a negative load, i.e. embedded generation),
 /// and, if `overload_usd_per_mwh` is set, lets branch flows exceed their rating at that price.
@@ -16,9 +18,9 @@ pub struct Penalties {
     /// Price of spilling 1 MWh of forced injection (generation below `Pmin`, negative load).
     /// Default 1,000 $/MWh.
     pub curtailment_usd_per_mwh: f64,
-    /// Price of 1 MWh of flow above a branch rating; `None` keeps ratings hard. Default
-    /// `Some(1,000,000)`, so that overload is the last resort (it is needed only when phase
-    /// shifters alone overload a branch, or shedding relieves a branch very weakly).
+    /// Price of 1 MWh of flow above a branch rating; `None` (default) keeps ratings hard, and
+    /// shedding and curtailment relieve them. Set it (well above VOLL) only where phase
+    /// shifters alone can overload a branch: very large prices make the LP badly scaled.
     pub overload_usd_per_mwh: Option<f64>,
 }
 
@@ -27,7 +29,7 @@ impl Default for Penalties {
         Penalties {
             voll_usd_per_mwh: 10_000.0,
             curtailment_usd_per_mwh: 1_000.0,
-            overload_usd_per_mwh: Some(1e6),
+            overload_usd_per_mwh: None,
         }
     }
 }
@@ -63,13 +65,12 @@ pub struct DcOpfSettings {
     /// Threads HiGHS may use; 0 (default) lets HiGHS choose. The simplex and QP solvers used
     /// here are serial, so results do not depend on it.
     pub threads: usize,
-    /// Primal feasibility tolerance, p.u. Default 1e-9, tighter than HiGHS's 1e-7. For an LP it
-    /// is HiGHS's `primal_feasibility_tolerance`; for a QP it is the tolerance (relative to the
-    /// bound) at which the polished solution must meet every row and column bound.
+    /// HiGHS's `primal_feasibility_tolerance`, p.u. Default 1e-7 (HiGHS's own). A polished QP
+    /// solution is held to 1e-9 instead.
     pub primal_feasibility_tol: f64,
-    /// Dual feasibility tolerance. Default 1e-9, tighter than HiGHS's 1e-7. For an LP it is
-    /// HiGHS's `dual_feasibility_tolerance` ($/h per p.u.); for a QP, relative to the largest
-    /// cost coefficient, the sign tolerance of the polished multipliers.
+    /// HiGHS's `dual_feasibility_tolerance`, $/MWh (the model's costs are per MW). Default
+    /// 1e-7 (HiGHS's own): with the objective so scaled it gives prices exact to ~1e-8 $/MWh,
+    /// and tighter values stall the dual simplex on penalised cases.
     pub dual_feasibility_tol: f64,
     /// How a QP is solved. Default [`QpMethod::InteriorPoint`].
     pub qp_method: QpMethod,
@@ -95,8 +96,8 @@ impl Default for DcOpfSettings {
             penalized: None,
             time_limit_s: f64::INFINITY,
             threads: 0,
-            primal_feasibility_tol: 1e-9,
-            dual_feasibility_tol: 1e-9,
+            primal_feasibility_tol: 1e-7,
+            dual_feasibility_tol: 1e-7,
             qp_method: QpMethod::InteriorPoint,
             warm_start: true,
             diagnose_infeasibility: true,
