@@ -15,9 +15,14 @@
 //! Reuse: [`AcPowerFlow`] keeps the Ybus, the Jacobian's sparsity pattern with a map from every
 //! Ybus entry to its (up to four) Jacobian positions, and the sparse LU's symbolic analysis. All
 //! are kept while the bus roles (ref/PV/PQ/dead) stay the same: across iterations, repeated
-//! solves, time steps with new loads and branch outages that do not change the islands. A
-//! change of roles (a generator hitting a reactive limit, an outage that splits an island)
-//! builds a new pattern.
+//! solves, time steps with new loads and branch outages that do not change the islands.
+//! They are also kept when the new roles need a *subset* of the pattern's unknowns — an outage
+//! that de-energises part of the network (PV/PQ → dead) or gives a split-off island its own
+//! reference (PV → ref): the unknowns no longer needed are *fixed* by an identity row and column
+//! (`Δxₖ = 0`, `Fₖ = 0`), which leaves the Newton iterates of the other unknowns exactly those
+//! of the reduced system, while the LU keeps its ordering and patterns (only a numeric
+//! refactorisation). A role change that needs an unknown the pattern lacks (a PV bus turned
+//! PQ by a reactive limit) builds a new pattern.
 //!
 //! Reactive limits (`enforce_q_lims`) follow MATPOWER's `enforce_q_lims = 1`: after each
 //! converged solve, every generator outside its limits (by more than 5e-6 MVAr) is fixed at the
@@ -33,13 +38,27 @@
 use num_complex::Complex64;
 
 use crate::case::BusType;
+use crate::fdpf::{FdMatrices, FdVariant};
 use crate::network::{Network, PerUnit};
 use crate::results::{PfStatus, PowerFlowResult};
 use crate::sparse::{CscMatrix, LuError, SparseLu};
-use crate::topology::{BusRole, Topology};
+use crate::topology::{BusRole, Topology, TopologyCache};
 use crate::ybus::Ybus;
 
 const NONE: u32 = u32::MAX;
+/// `JacobianPattern::active` bit: θᵢ is an unknown under the current roles.
+const ACTIVE_VA: u8 = 1;
+/// `JacobianPattern::active` bit: |Vᵢ| is an unknown under the current roles.
+const ACTIVE_VM: u8 = 2;
+
+/// The unknowns a bus of role `r` has (`ACTIVE_VA | ACTIVE_VM` bits).
+fn unknowns_of(r: BusRole) -> u8 {
+    match r {
+        BusRole::Pq => ACTIVE_VA | ACTIVE_VM,
+        BusRole::Pv => ACTIVE_VA,
+        BusRole::Ref | BusRole::Dead => 0,
+    }
+}
 
 /// Settings of the AC power flow.
 #[derive(Debug, Clone, PartialEq)]
@@ -55,6 +74,20 @@ pub struct AcPfSettings {
     pub q_lim_tol_mvar: f64,
     /// A mismatch above this (p.u.) or a non-finite one ends the solve as diverged. Default 1e10.
     pub divergence_pu: f64,
+    /// The iteration: Newton–Raphson (default) or fast-decoupled ([`crate::fdpf`]).
+    pub algorithm: PfAlgorithm,
+    /// Iteration limit of the fast-decoupled method (MATPOWER `pf.fd.max_it`). Default 30.
+    pub fd_max_iter: usize,
+}
+
+/// The AC power-flow iteration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PfAlgorithm {
+    /// Newton–Raphson in polar coordinates (quadratic convergence). Default.
+    #[default]
+    NewtonRaphson,
+    /// Fast-decoupled, XB or BX (linear convergence, two constant matrices).
+    FastDecoupled(FdVariant),
 }
 
 impl Default for AcPfSettings {
@@ -65,6 +98,8 @@ impl Default for AcPfSettings {
             enforce_q_lims: false,
             q_lim_tol_mvar: 5e-6,
             divergence_pu: 1e10,
+            algorithm: PfAlgorithm::NewtonRaphson,
+            fd_max_iter: 30,
         }
     }
 }
@@ -75,8 +110,8 @@ impl AcPfSettings {
         if !(self.tol_pu > 0.0 && self.tol_pu.is_finite()) {
             return Err(format!("tol_pu must be positive, got {}", self.tol_pu));
         }
-        if self.max_iter == 0 {
-            return Err("max_iter must be at least 1".into());
+        if self.max_iter == 0 || self.fd_max_iter == 0 {
+            return Err("max_iter and fd_max_iter must be at least 1".into());
         }
         if !(self.q_lim_tol_mvar >= 0.0) {
             return Err(format!(
@@ -102,7 +137,13 @@ pub enum Start<'a> {
 /// The Jacobian's structure for one assignment of bus roles.
 #[derive(Debug, Clone)]
 struct JacobianPattern {
+    /// The roles the structure was built for.
     roles: Vec<BusRole>,
+    /// Per bus, which of its unknowns are active under the current roles (`ACTIVE_VA`,
+    /// `ACTIVE_VM`); a structural unknown that is not active is fixed (identity row/column).
+    active: Vec<u8>,
+    /// Whether some structural unknown is fixed under the current roles.
+    any_fixed: bool,
     /// Unknown index of θᵢ (also the row of ΔPᵢ), or NONE.
     var_va: Vec<u32>,
     /// Unknown index of |Vᵢ| (also the row of ΔQᵢ), or NONE.
@@ -167,6 +208,8 @@ impl JacobianPattern {
         let lu = SparseLu::analyze(&jac)?;
         Ok(JacobianPattern {
             roles: roles.to_vec(),
+            active: roles.iter().map(|&r| unknowns_of(r)).collect(),
+            any_fixed: false,
             var_va,
             var_vm,
             jac,
@@ -177,6 +220,25 @@ impl JacobianPattern {
 
     fn n_unknowns(&self) -> usize {
         self.jac.ncols
+    }
+
+    /// Makes the pattern serve `roles` if every unknown they need is in the structure (the
+    /// others are fixed); `false` (pattern unchanged) otherwise.
+    fn adopt(&mut self, roles: &[BusRole]) -> bool {
+        if roles.len() != self.roles.len() {
+            return false;
+        }
+        let fits = roles
+            .iter()
+            .zip(&self.roles)
+            .all(|(&new, &built)| unknowns_of(new) & !unknowns_of(built) == 0);
+        if fits {
+            for (a, &r) in self.active.iter_mut().zip(roles) {
+                *a = unknowns_of(r);
+            }
+            self.any_fixed = roles != self.roles.as_slice();
+        }
+        fits
     }
 }
 
@@ -193,6 +255,12 @@ pub struct AcPowerFlow {
     settings: AcPfSettings,
     ybus: Ybus,
     pattern: Option<JacobianPattern>,
+    /// Patterns built so far (see [`Self::structure_stamp`]).
+    pattern_builds: u64,
+    /// The islands and roles of the last network solved (without reactive limits).
+    topo: TopologyCache,
+    /// Fast-decoupled matrices for the current network values and roles.
+    fd: Option<FdMatrices>,
     // Work vectors, reused across solves.
     v: Vec<Complex64>,
     i_bus: Vec<Complex64>,
@@ -208,6 +276,9 @@ impl AcPowerFlow {
             settings,
             ybus: Ybus::build(net),
             pattern: None,
+            pattern_builds: 0,
+            topo: TopologyCache::default(),
+            fd: None,
             v: vec![Complex64::new(0.0, 0.0); n],
             i_bus: vec![Complex64::new(0.0, 0.0); n],
             s_spec: vec![Complex64::new(0.0, 0.0); n],
@@ -225,19 +296,36 @@ impl AcPowerFlow {
         &self.ybus
     }
 
+    /// Identifies the solver's structural state — the Jacobian pattern and the LU's pivot order,
+    /// the only state a solve carries over to the next besides Ybus values. Two solvers with
+    /// the same stamp, cloned from one another, give bit-identical results on the same input;
+    /// the N-1 analysis uses it to reuse one solver per worker thread and still not depend on
+    /// which outages a worker solved before.
+    pub(crate) fn structure_stamp(&self) -> (u64, usize) {
+        let pivoting = self
+            .pattern
+            .as_ref()
+            .map_or(0, |p| p.lu.stats().pivoting_factorizations);
+        (self.pattern_builds, pivoting)
+    }
+
     /// Recomputes Ybus values after branch in-service flags, taps or shunts changed
     /// (same buses and branches). The Jacobian pattern is kept if the roles do not change.
     pub fn update_network(&mut self, net: &Network) {
         self.ybus.update(net);
+        self.fd = None;
     }
 
     /// Solves the power flow of `net` from `start`.
     pub fn solve(&mut self, net: &Network, start: Start<'_>) -> PowerFlowResult {
         if !self.settings.enforce_q_lims {
-            let topo = Topology::analyze(net);
-            self.initial_voltage(net, &topo, start);
-            let out = self.newton(net, &topo);
-            return self.finish(net, &topo, out, Vec::new(), Vec::new());
+            let mut cache = std::mem::take(&mut self.topo);
+            let topo = cache.get(net);
+            self.initial_voltage(net, topo, start);
+            let out = self.newton(net, topo);
+            let res = self.finish(net, topo, out, Vec::new(), Vec::new());
+            self.topo = cache;
+            return res;
         }
         self.solve_with_q_limits(net, start)
     }
@@ -460,12 +548,25 @@ impl AcPowerFlow {
             if ra == NONE {
                 continue;
             }
+            let act = pat.active[i];
+            if act & ACTIVE_VA == 0 {
+                // A fixed bus (dead, or a new reference): its rows are identity rows.
+                self.f[ra as usize] = 0.0;
+                if rm != NONE {
+                    self.f[rm as usize] = 0.0;
+                }
+                continue;
+            }
             let mis = self.v[i] * self.i_bus[i].conj() - self.s_spec[i];
             self.f[ra as usize] = mis.re;
             let mut m = mis.re.abs();
             if rm != NONE {
-                self.f[rm as usize] = mis.im;
-                m = m.max(mis.im.abs());
+                if act & ACTIVE_VM != 0 {
+                    self.f[rm as usize] = mis.im;
+                    m = m.max(mis.im.abs());
+                } else {
+                    self.f[rm as usize] = 0.0;
+                }
             }
             if m > norm || m.is_nan() {
                 norm = if m.is_nan() { f64::NAN } else { m };
@@ -521,9 +622,37 @@ impl AcPowerFlow {
                 }
             }
         }
+        if pat.any_fixed {
+            Self::fix_unknowns(y, pat);
+        }
     }
 
-    /// Newton–Raphson from `self.v` for the roles in `topo`.
+    /// Turns the rows and columns of fixed unknowns into identity rows and columns: entries in
+    /// them become 0, their diagonal 1.
+    fn fix_unknowns(y: &Ybus, pat: &mut JacobianPattern) {
+        let vals = &mut pat.jac.values;
+        for i in 0..y.n {
+            let ai = pat.active[i];
+            for p in y.row_ptr[i]..y.row_ptr[i + 1] {
+                let j = y.col_idx[p];
+                let aj = pat.active[j];
+                let [pa, pm, qa, qm] = pat.pos[p];
+                for (at, row, col) in [
+                    (pa, ACTIVE_VA, ACTIVE_VA),
+                    (pm, ACTIVE_VA, ACTIVE_VM),
+                    (qa, ACTIVE_VM, ACTIVE_VA),
+                    (qm, ACTIVE_VM, ACTIVE_VM),
+                ] {
+                    if at != NONE && (ai & row == 0 || aj & col == 0) {
+                        vals[at as usize] = if i == j && row == col { 1.0 } else { 0.0 };
+                    }
+                }
+            }
+        }
+    }
+
+    /// Newton–Raphson (or the fast-decoupled iteration, as set) from `self.v` for the roles in
+    /// `topo`.
     fn newton(&mut self, net: &Network, topo: &Topology) -> NewtonOutcome {
         if topo.n_energized() == 0 {
             return NewtonOutcome {
@@ -532,10 +661,20 @@ impl AcPowerFlow {
                 max_mismatch_pu: 0.0,
             };
         }
-        let mut pat = match self.pattern.take() {
-            Some(p) if p.roles == topo.role => p,
-            _ => match JacobianPattern::build(&self.ybus, &topo.role) {
-                Ok(p) => p,
+        if let PfAlgorithm::FastDecoupled(variant) = self.settings.algorithm {
+            return self.fast_decoupled(net, topo, variant);
+        }
+        let reused = self
+            .pattern
+            .take()
+            .and_then(|mut p| p.adopt(&topo.role).then_some(p));
+        let mut pat = match reused {
+            Some(p) => p,
+            None => match JacobianPattern::build(&self.ybus, &topo.role) {
+                Ok(p) => {
+                    self.pattern_builds += 1;
+                    p
+                }
                 Err(_) => {
                     return NewtonOutcome {
                         status: PfStatus::Singular,
@@ -594,11 +733,11 @@ impl AcPowerFlow {
             }
             for i in 0..self.v.len() {
                 let (ra, rm) = (pat.var_va[i], pat.var_vm[i]);
-                if ra == NONE {
+                if ra == NONE || pat.active[i] & ACTIVE_VA == 0 {
                     continue;
                 }
                 va[i] += dx[ra as usize];
-                if rm != NONE {
+                if rm != NONE && pat.active[i] & ACTIVE_VM != 0 {
                     vm[i] += dx[rm as usize];
                     if vm[i] < 0.0 {
                         // As MATPOWER's |V|, ∠V after the update: a negative magnitude flips the angle.
@@ -617,6 +756,123 @@ impl AcPowerFlow {
             status,
             iterations: it,
             max_mismatch_pu: norm,
+        }
+    }
+
+    /// The fast-decoupled iteration ([`crate::fdpf`]) from `self.v` for the roles in `topo`.
+    fn fast_decoupled(
+        &mut self,
+        net: &Network,
+        topo: &Topology,
+        variant: FdVariant,
+    ) -> NewtonOutcome {
+        let singular = NewtonOutcome {
+            status: PfStatus::Singular,
+            iterations: 0,
+            max_mismatch_pu: f64::NAN,
+        };
+        let fd = match self.fd.take() {
+            Some(fd) if fd.roles == topo.role => fd,
+            _ => match FdMatrices::build(net, &topo.role, variant) {
+                Ok(fd) => fd,
+                Err(_) => return singular,
+            },
+        };
+        self.specified_injections(net);
+        let n = self.v.len();
+        let mut vm: Vec<f64> = self.v.iter().map(|v| v.norm()).collect();
+        let mut va: Vec<f64> = self.v.iter().map(|v| v.arg()).collect();
+        let mut dp = vec![0.0; fd.bp.len()];
+        let mut dq = vec![0.0; fd.bpp.len()];
+        // Scaled mismatches ΔP/|V| at B′'s buses and ΔQ/|V| at B″'s, and their ∞-norms.
+        let scaled = |this: &mut Self, vm: &[f64], dp: &mut [f64], dq: &mut [f64]| {
+            this.ybus.mul(&this.v, &mut this.i_bus);
+            let (mut np, mut nq) = (0.0f64, 0.0f64);
+            for i in 0..n {
+                let (rp, rq) = (fd.bp.var[i], fd.bpp.var[i]);
+                if rp == NONE {
+                    continue;
+                }
+                let mis = (this.v[i] * this.i_bus[i].conj() - this.s_spec[i]) / vm[i];
+                dp[rp as usize] = mis.re;
+                np = if mis.re.is_nan() {
+                    f64::NAN
+                } else {
+                    np.max(mis.re.abs())
+                };
+                if rq != NONE {
+                    dq[rq as usize] = mis.im;
+                    nq = if mis.im.is_nan() {
+                        f64::NAN
+                    } else {
+                        nq.max(mis.im.abs())
+                    };
+                }
+            }
+            (np, nq)
+        };
+        let tol = self.settings.tol_pu;
+        let (mut np, mut nq) = scaled(self, &vm, &mut dp, &mut dq);
+        let mut it = 0;
+        let mut status = PfStatus::MaxIterations;
+        let mut half = 0;
+        loop {
+            if np < tol && nq < tol {
+                status = PfStatus::Converged;
+                break;
+            }
+            let worst = np.max(nq);
+            if np.is_nan() || nq.is_nan() || worst > self.settings.divergence_pu {
+                status = PfStatus::Diverged;
+                break;
+            }
+            if half == 0 {
+                if it >= self.settings.fd_max_iter {
+                    break;
+                }
+                it += 1;
+            }
+            // Half-iteration: P (angles) then Q (magnitudes).
+            let (b, rhs) = if half == 0 {
+                (&fd.bp, &mut dp)
+            } else {
+                (&fd.bpp, &mut dq)
+            };
+            if b.solve_in_place(rhs).is_err() {
+                status = PfStatus::Singular;
+                break;
+            }
+            for i in 0..n {
+                let r = b.var[i];
+                if r == NONE {
+                    continue;
+                }
+                if half == 0 {
+                    va[i] -= rhs[r as usize];
+                } else {
+                    vm[i] -= rhs[r as usize];
+                }
+                self.v[i] = Complex64::from_polar(vm[i], va[i]);
+            }
+            half = 1 - half;
+            (np, nq) = scaled(self, &vm, &mut dp, &mut dq);
+        }
+        self.fd = Some(fd);
+        // Report the unscaled mismatch, as Newton–Raphson does.
+        let mut norm = 0.0f64;
+        for i in 0..n {
+            if matches!(topo.role[i], BusRole::Pv | BusRole::Pq) {
+                let mis = self.v[i] * self.i_bus[i].conj() - self.s_spec[i];
+                norm = norm.max(mis.re.abs());
+                if topo.role[i] == BusRole::Pq {
+                    norm = norm.max(mis.im.abs());
+                }
+            }
+        }
+        NewtonOutcome {
+            status,
+            iterations: it,
+            max_mismatch_pu: if norm.is_nan() { f64::NAN } else { norm },
         }
     }
 

@@ -1059,6 +1059,10 @@ pub struct AcContingencyAnalysis<'a> {
 
 /// Work space of one rayon worker of the AC analysis.
 struct AcWork {
+    /// The worker's solver: a clone of the base solver, re-cloned before an outage whenever a
+    /// previous outage changed its structure (new pattern, new pivot order), so that every
+    /// outage starts from the base solver's structure whatever the worker solved before.
+    solver: AcPowerFlow,
     /// A copy of the network, where the outaged branch is switched out and back.
     net: Network,
     /// DC work vector.
@@ -1121,6 +1125,7 @@ impl<'a> AcContingencyAnalysis<'a> {
 
     fn work(&self) -> AcWork {
         AcWork {
+            solver: self.solver.clone(),
             net: self.net.clone(),
             w: vec![0.0; self.model.as_ref().map_or(0, |m| m.sens.work_len())],
             va_rad: vec![0.0; self.net.n_bus()],
@@ -1130,7 +1135,10 @@ impl<'a> AcContingencyAnalysis<'a> {
     /// Solves with branch `o` out in `work.net` (restored afterwards).
     fn solve_in(&self, work: &mut AcWork, o: usize) -> PowerFlowResult {
         work.net.br_in_service[o] = false;
-        let mut solver = self.solver.clone();
+        if work.solver.structure_stamp() != self.solver.structure_stamp() {
+            work.solver = self.solver.clone();
+        }
+        let solver = &mut work.solver;
         solver.update_network(&work.net);
         let start = match &self.warm {
             Some((vm, va)) => {

@@ -13,7 +13,7 @@
 use crate::network::{Network, PerUnit};
 use crate::results::{PfStatus, PowerFlowResult};
 use crate::sparse::{CscMatrix, SparseLu};
-use crate::topology::{BusRole, Topology};
+use crate::topology::{BusRole, Topology, TopologyCache};
 use crate::ybus::DcMatrices;
 
 /// A reusable DC power flow for one network structure.
@@ -21,6 +21,7 @@ use crate::ybus::DcMatrices;
 pub struct DcPowerFlow {
     dc: DcMatrices,
     cache: Option<Reduced>,
+    topo: TopologyCache,
 }
 
 #[derive(Debug, Clone)]
@@ -42,6 +43,7 @@ impl DcPowerFlow {
         DcPowerFlow {
             dc: DcMatrices::build(net),
             cache: None,
+            topo: TopologyCache::default(),
         }
     }
 
@@ -123,7 +125,7 @@ impl DcPowerFlow {
 
     /// Solves the DC power flow of `net` (angles of reference buses from the case).
     pub fn solve(&mut self, net: &Network) -> PowerFlowResult {
-        let topo = Topology::analyze(net);
+        let topo = self.topo.get(net);
         let pu = net.per_unit();
         let nb = net.n_bus();
         let mut pbus = vec![0.0; nb];
@@ -148,7 +150,7 @@ impl DcPowerFlow {
         if topo.n_energized() == 0 {
             status = PfStatus::NoEnergizedIsland;
         } else {
-            match Self::reduced(&self.dc, &mut self.cache, &topo) {
+            match Self::reduced(&self.dc, &mut self.cache, topo) {
                 Err(s) => status = s,
                 Ok(red) => {
                     let bbus = &self.dc.bbus;

@@ -53,6 +53,36 @@ pub struct Topology {
     pub role: Vec<BusRole>,
 }
 
+/// A [`Topology`] kept for as long as what it depends on — branch and generator in-service
+/// flags, generator buses and bus types — is unchanged; solvers that solve one network many
+/// times (time series, repeated solves) then skip the island search.
+#[derive(Debug, Clone, Default)]
+pub struct TopologyCache {
+    br_in_service: Vec<bool>,
+    gen_in_service: Vec<bool>,
+    gen_bus: Vec<usize>,
+    bus_type: Vec<BusType>,
+    topo: Option<Topology>,
+}
+
+impl TopologyCache {
+    /// The topology of `net` as it now is: the cached one if its inputs are unchanged.
+    pub fn get(&mut self, net: &Network) -> &Topology {
+        let same = self.br_in_service == net.br_in_service
+            && self.gen_in_service == net.gen_in_service
+            && self.gen_bus == net.gen_bus
+            && self.bus_type == net.bus_type;
+        if !same {
+            self.br_in_service.clone_from(&net.br_in_service);
+            self.gen_in_service.clone_from(&net.gen_in_service);
+            self.gen_bus.clone_from(&net.gen_bus);
+            self.bus_type.clone_from(&net.bus_type);
+            self.topo = None;
+        }
+        self.topo.get_or_insert_with(|| Topology::analyze(net))
+    }
+}
+
 impl Topology {
     /// Analyses the network as it now is (in-service flags, bus types, generators).
     pub fn analyze(net: &Network) -> Topology {

@@ -345,3 +345,103 @@ fn dc_flows_are_lossless_and_balance() {
         assert_eq!(res.pf_mw[k], -res.pt_mw[k]);
     }
 }
+
+fn fd(variant: gridsim_networks::FdVariant) -> AcPfSettings {
+    AcPfSettings {
+        algorithm: gridsim_networks::PfAlgorithm::FastDecoupled(variant),
+        ..Default::default()
+    }
+}
+
+/// Fast-decoupled XB and BX reach Newton's solution (the solution is unique): voltages within
+/// 1e-7 p.u. / 1e-6 degrees, with and without reactive limits, and balance at every bus.
+#[test]
+fn fast_decoupled_reaches_the_newton_solution() {
+    use gridsim_networks::FdVariant;
+    for name in ["case9", "case30", "case118", "case300", "case69"] {
+        let n = net(name);
+        for qlim in [false, true] {
+            let newton = AcPowerFlow::new(
+                &n,
+                AcPfSettings {
+                    enforce_q_lims: qlim,
+                    ..Default::default()
+                },
+            )
+            .solve(&n, Start::Case);
+            for variant in [FdVariant::Xb, FdVariant::Bx] {
+                let settings = AcPfSettings {
+                    enforce_q_lims: qlim,
+                    ..fd(variant)
+                };
+                let res = AcPowerFlow::new(&n, settings).solve(&n, Start::Case);
+                assert_eq!(res.status, PfStatus::Converged, "{name} {variant:?} {qlim}");
+                assert!(
+                    res.max_mismatch_pu < 1e-7,
+                    "{name}: {}",
+                    res.max_mismatch_pu
+                );
+                // Linear convergence: more iterations than Newton (summed over the reactive-limit
+                // rounds), but not many.
+                assert!(
+                    res.iterations >= newton.iterations && res.iterations <= 60,
+                    "{name} {variant:?} {qlim}: {} vs {}",
+                    res.iterations,
+                    newton.iterations
+                );
+                for i in 0..n.n_bus() {
+                    assert!(
+                        (res.vm_pu[i] - newton.vm_pu[i]).abs() < 1e-7,
+                        "{name} bus {i}"
+                    );
+                    assert!(
+                        (res.va_deg[i] - newton.va_deg[i]).abs() < 1e-6,
+                        "{name} bus {i}"
+                    );
+                }
+                assert!(max_bus_imbalance(&n, &res) < 1e-5, "{name} {variant:?}");
+            }
+        }
+    }
+}
+
+/// The fast-decoupled iteration limit forces `MaxIterations`; a warm start from the solution
+/// converges at once with the factorised matrices reused.
+#[test]
+fn fast_decoupled_iteration_limit_and_warm_start() {
+    use gridsim_networks::FdVariant;
+    let n = net("case118");
+    let settings = AcPfSettings {
+        fd_max_iter: 2,
+        ..fd(FdVariant::Xb)
+    };
+    let res = AcPowerFlow::new(&n, settings).solve(&n, Start::Case);
+    assert_eq!(res.status, PfStatus::MaxIterations);
+    assert_eq!(res.iterations, 2);
+    assert!(res.max_mismatch_pu > 1e-8);
+
+    let mut pf = AcPowerFlow::new(&n, fd(FdVariant::Xb));
+    let first = pf.solve(&n, Start::Case);
+    assert_eq!(first.status, PfStatus::Converged);
+    let va: Vec<f64> = first.va_deg.iter().map(|d| d.to_radians()).collect();
+    let again = pf.solve(
+        &n,
+        Start::Warm {
+            vm_pu: &first.vm_pu,
+            va_rad: &va,
+        },
+    );
+    assert_eq!(again.status, PfStatus::Converged);
+    assert!(again.iterations <= 1, "{}", again.iterations);
+}
+
+/// Settings with no fast-decoupled iterations are rejected.
+#[test]
+fn fast_decoupled_settings_are_validated() {
+    let bad = AcPfSettings {
+        fd_max_iter: 0,
+        ..Default::default()
+    };
+    assert!(bad.validate().is_err());
+    assert!(AcPfSettings::default().validate().is_ok());
+}

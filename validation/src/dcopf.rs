@@ -28,7 +28,7 @@ use gridsim_networks::ybus::DcMatrices;
 use gridsim_networks::{BusType, Case, Network};
 use serde::Deserialize;
 
-use crate::{load_case, reference_dir, Check};
+use crate::{load_case, max_err, reference_dir, Check};
 
 /// Objective tolerance, relative.
 pub const TOL_DCOPF_OBJ_REL: f64 = 1e-6;
@@ -137,20 +137,6 @@ pub fn load_dcopf_reference(case: &str) -> Result<DcOpfReference, String> {
         .read_to_string(&mut text)
         .map_err(|e| format!("{}: {e}", path.display()))?;
     serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
-}
-
-fn max_err(ours: &[f64], theirs: &[f64]) -> (f64, usize) {
-    if ours.len() != theirs.len() {
-        return (f64::INFINITY, 0);
-    }
-    let mut worst = (0.0, 0);
-    for (k, (a, b)) in ours.iter().zip(theirs).enumerate() {
-        let e = (a - b).abs();
-        if e > worst.0 || e.is_nan() {
-            worst = (if e.is_nan() { f64::INFINITY } else { e }, k);
-        }
-    }
-    worst
 }
 
 /// Marginal cost interval `[left, right]` of generator `g` at `p_mw`, $/MWh.

@@ -22,9 +22,9 @@ pub mod dcopf;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use gridsim_networks::acpf::{AcPfSettings, AcPowerFlow, Start};
+use gridsim_networks::acpf::{AcPfSettings, AcPowerFlow, PfAlgorithm, Start};
 use gridsim_networks::dcpf::DcPowerFlow;
-use gridsim_networks::{matpower, Case, Network, PowerFlowResult};
+use gridsim_networks::{matpower, Case, FdVariant, Network, PowerFlowResult};
 use serde::Deserialize;
 
 /// AC PF voltage magnitude tolerance, p.u.
@@ -178,7 +178,7 @@ pub fn reference_cases() -> Vec<String> {
 }
 
 /// Largest |a − b| over paired slices and its index; length mismatch is an infinite error.
-fn max_err(ours: &[f64], theirs: &[f64]) -> (f64, usize) {
+pub(crate) fn max_err(ours: &[f64], theirs: &[f64]) -> (f64, usize) {
     if ours.len() != theirs.len() {
         return (f64::INFINITY, 0);
     }
@@ -267,18 +267,42 @@ pub fn compare_pf(
 
 /// AC power flow of `case_name` against MATPOWER (`qlim`: with reactive limits enforced).
 pub fn validate_acpf(case_name: &str, qlim: bool) -> Vec<Check> {
-    let run = if qlim { "acpf_qlim" } else { "acpf" };
-    let (case, reference) = match (load_case(case_name), load_reference(case_name, run)) {
+    let settings = AcPfSettings {
+        enforce_q_lims: qlim,
+        ..AcPfSettings::default()
+    };
+    validate_ac(case_name, if qlim { "acpf_qlim" } else { "acpf" }, settings)
+}
+
+/// Fast-decoupled AC power flow of `case_name` against MATPOWER's (Newton) `acpf` solution:
+/// the power-flow solution is unique, so the iteration must not matter beyond the tolerances.
+pub fn validate_acpf_fd(case_name: &str, variant: FdVariant) -> Vec<Check> {
+    let settings = AcPfSettings {
+        algorithm: PfAlgorithm::FastDecoupled(variant),
+        ..AcPfSettings::default()
+    };
+    let run = match variant {
+        FdVariant::Xb => "acpf_fdxb",
+        FdVariant::Bx => "acpf_fdbx",
+    };
+    validate_ac(case_name, run, settings)
+}
+
+/// AC power flow with `settings`, labelled `run`, against the MATPOWER reference of the same
+/// reactive-limit setting.
+fn validate_ac(case_name: &str, run: &str, settings: AcPfSettings) -> Vec<Check> {
+    let ref_run = if settings.enforce_q_lims {
+        "acpf_qlim"
+    } else {
+        "acpf"
+    };
+    let (case, reference) = match (load_case(case_name), load_reference(case_name, ref_run)) {
         (Ok(c), Ok(r)) => (c, r),
         (Err(e), _) | (_, Err(e)) => return failed(case_name, run, e),
     };
     let net = match Network::from_case(&case) {
         Ok(n) => n,
         Err(e) => return failed(case_name, run, e.to_string()),
-    };
-    let settings = AcPfSettings {
-        enforce_q_lims: qlim,
-        ..AcPfSettings::default()
     };
     let res = AcPowerFlow::new(&net, settings).solve(&net, Start::Case);
     if !res.status.is_converged() {
@@ -328,10 +352,13 @@ pub fn validate_dcpf(case_name: &str) -> Vec<Check> {
     )
 }
 
-/// Every comparison for one case: AC PF with and without reactive limits, DC PF and DC OPF.
+/// Every comparison for one case: AC PF (Newton with and without reactive limits,
+/// fast-decoupled XB and BX), DC PF and DC OPF.
 pub fn validate_case(case: &str) -> Vec<Check> {
     let mut out = validate_acpf(case, false);
     out.extend(validate_acpf(case, true));
+    out.extend(validate_acpf_fd(case, FdVariant::Xb));
+    out.extend(validate_acpf_fd(case, FdVariant::Bx));
     out.extend(validate_dcpf(case));
     out.extend(dcopf::validate_dcopf(case));
     out
