@@ -1,0 +1,1 @@
+//! Monte Carlo replications and statistics (in progress).
