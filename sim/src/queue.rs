@@ -19,25 +19,25 @@
 //!    is dropped when it reaches the front and never delivered. Cancelling does not change
 //!    the order of the other events.
 //!
-//! The queue is a binary heap: schedule and pop are `O(log n)`; cancel is `O(n)` (a scan to
-//! tell a pending event from one already delivered) and meant for rare events such as an EV
-//! leaving early.
-
-use std::cmp::Ordering;
-use std::collections::{BinaryHeap, HashSet};
+//! The queue is a 4-ary heap of packed keys `(t, phase·2⁵⁶ + seq)` compared as one 128-bit
+//! integer: schedule and pop are `O(log n)`, cancel is `O(1)`; a reschedule is a cancel and a
+//! schedule.
 
 use crate::error::{SimError, SimResult};
 use crate::time::{Phase, SimTime};
 
-/// Identifies one scheduled event, for [`EventQueue::cancel`]. Ids are the sequence numbers
-/// and are never reused within one queue.
+/// Identifies one scheduled event, for [`EventQueue::cancel`]: its sequence number (never
+/// reused within one queue) and its payload slot.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct EventId(u64);
+pub struct EventId {
+    seq: u64,
+    slot: u32,
+}
 
 impl EventId {
     /// The sequence number: the rank of this event among all scheduled so far.
     pub const fn seq(self) -> u64 {
-        self.0
+        self.seq
     }
 }
 
@@ -54,44 +54,48 @@ pub struct Scheduled<T> {
     pub payload: T,
 }
 
-/// Heap entry; `Ord` is reversed so that `BinaryHeap` (a max-heap) pops the smallest key.
-struct Entry<T> {
-    t_ms: i64,
-    /// `phase << 56 | seq`: one integer compare orders phase then sequence.
-    phase_seq: u64,
-    payload: T,
-}
-
 const SEQ_BITS: u32 = 56;
 const SEQ_MASK: u64 = (1 << SEQ_BITS) - 1;
+/// Arity of the heap: four children share one or two cache lines and halve the depth.
+const ARITY: usize = 4;
 
-impl<T> Entry<T> {
-    fn key(&self) -> (i64, u64) {
-        (self.t_ms, self.phase_seq)
+/// A heap node: the packed key and the slot of the payload (24 bytes).
+#[derive(Clone, Copy)]
+struct Node {
+    /// `t_ms` with its sign bit flipped, so unsigned order is signed time order.
+    t_key: u64,
+    /// `phase << 56 | seq`.
+    phase_seq: u64,
+    slot: u32,
+}
+
+impl Node {
+    #[inline(always)]
+    fn key(self) -> u128 {
+        (u128::from(self.t_key) << 64) | u128::from(self.phase_seq)
     }
-    fn seq(&self) -> u64 {
+    fn t(self) -> SimTime {
+        SimTime::from_ms((self.t_key ^ (1 << 63)) as i64)
+    }
+    fn phase(self) -> Phase {
+        Phase::new((self.phase_seq >> SEQ_BITS) as u8)
+    }
+    fn seq(self) -> u64 {
         self.phase_seq & SEQ_MASK
     }
 }
-impl<T> PartialEq for Entry<T> {
-    fn eq(&self, other: &Self) -> bool {
-        self.key() == other.key()
-    }
-}
-impl<T> Eq for Entry<T> {}
-impl<T> PartialOrd for Entry<T> {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-impl<T> Ord for Entry<T> {
-    fn cmp(&self, other: &Self) -> Ordering {
-        other.key().cmp(&self.key())
-    }
+
+/// A payload slot: the sequence number of its event and the payload (`None` once cancelled).
+struct Slot<T> {
+    seq: u64,
+    payload: Option<T>,
 }
 
 /// A future-event list ordered by (time, phase, sequence); see the module docs for the
 /// guarantees.
+///
+/// Internally a 4-ary min-heap of 24-byte keys; payloads sit in a slab and move only on
+/// schedule and pop, so large events cost no more to order than small ones.
 ///
 /// ```
 /// use gridsim_sim::{EventQueue, Phase, SimTime};
@@ -107,11 +111,14 @@ impl<T> Ord for Entry<T> {
 /// # Ok::<(), gridsim_sim::SimError>(())
 /// ```
 pub struct EventQueue<T> {
-    heap: BinaryHeap<Entry<T>>,
+    heap: Vec<Node>,
+    slots: Vec<Slot<T>>,
+    free: Vec<u32>,
     next_seq: u64,
     now: SimTime,
     now_phase: Phase,
-    cancelled: HashSet<u64>,
+    /// Cancelled events still in the heap.
+    tombstones: usize,
 }
 
 impl<T> Default for EventQueue<T> {
@@ -124,11 +131,13 @@ impl<T> EventQueue<T> {
     /// An empty queue at `t = 0`, before the first phase.
     pub fn new() -> Self {
         EventQueue {
-            heap: BinaryHeap::new(),
+            heap: Vec::new(),
+            slots: Vec::new(),
+            free: Vec::new(),
             next_seq: 0,
             now: SimTime::ZERO,
             now_phase: Phase::new(0),
-            cancelled: HashSet::new(),
+            tombstones: 0,
         }
     }
 
@@ -144,7 +153,7 @@ impl<T> EventQueue<T> {
 
     /// Number of pending (scheduled, not cancelled, not yet popped) events.
     pub fn len(&self) -> usize {
-        self.heap.len() - self.cancelled.len()
+        self.heap.len() - self.tombstones
     }
 
     /// `true` when no event is pending.
@@ -168,73 +177,169 @@ impl<T> EventQueue<T> {
         let seq = self.next_seq;
         // 2^56 events at 10^8 per second would take 22 years of wall time.
         self.next_seq = (seq + 1) & SEQ_MASK;
-        self.heap.push(Entry {
-            t_ms: t.as_ms(),
-            phase_seq: (u64::from(phase.rank()) << SEQ_BITS) | seq,
-            payload,
-        });
-        Ok(EventId(seq))
-    }
-
-    /// Cancels a pending event. Returns `false` (and does nothing) when the event was already
-    /// delivered or cancelled.
-    pub fn cancel(&mut self, id: EventId) -> bool {
-        if self.cancelled.contains(&id.0) || !self.heap.iter().any(|e| e.seq() == id.0) {
-            return false;
-        }
-        self.cancelled.insert(id.0);
-        true
-    }
-
-    /// Drops cancelled events sitting at the front of the heap.
-    fn skip_cancelled(&mut self) {
-        if self.cancelled.is_empty() {
-            return;
-        }
-        while let Some(front) = self.heap.peek() {
-            let seq = front.seq();
-            if !self.cancelled.remove(&seq) {
-                break;
+        let slot = match self.free.pop() {
+            Some(slot) => {
+                if let Some(s) = self.slots.get_mut(slot as usize) {
+                    *s = Slot {
+                        seq,
+                        payload: Some(payload),
+                    };
+                }
+                slot
             }
-            self.heap.pop();
+            None => {
+                self.slots.push(Slot {
+                    seq,
+                    payload: Some(payload),
+                });
+                (self.slots.len() - 1) as u32
+            }
+        };
+        self.push_node(Node {
+            t_key: (t.as_ms() as u64) ^ (1 << 63),
+            phase_seq: (u64::from(phase.rank()) << SEQ_BITS) | seq,
+            slot,
+        });
+        Ok(EventId { seq, slot })
+    }
+
+    /// Cancels a pending event in `O(1)`. Returns `false` (and does nothing) when the event
+    /// was already delivered or cancelled.
+    pub fn cancel(&mut self, id: EventId) -> bool {
+        match self.slots.get_mut(id.slot as usize) {
+            Some(s) if s.seq == id.seq && s.payload.is_some() => {
+                s.payload = None;
+                self.tombstones += 1;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Drops cancelled events sitting at the root of the heap.
+    fn skip_cancelled(&mut self) {
+        while self.tombstones > 0 {
+            let Some(&root) = self.heap.first() else {
+                return;
+            };
+            let cancelled = self
+                .slots
+                .get(root.slot as usize)
+                .is_some_and(|s| s.payload.is_none());
+            if !cancelled {
+                return;
+            }
+            self.pop_node();
+            self.free.push(root.slot);
+            self.tombstones -= 1;
         }
     }
 
     /// The key (time, phase) of the next event, without removing it.
     pub fn peek(&mut self) -> Option<(SimTime, Phase)> {
         self.skip_cancelled();
-        self.heap.peek().map(|e| {
-            (
-                SimTime::from_ms(e.t_ms),
-                Phase::new((e.phase_seq >> SEQ_BITS) as u8),
-            )
-        })
+        self.heap.first().map(|n| (n.t(), n.phase()))
     }
 
     /// Removes the next event and moves the clock to its (time, phase).
     pub fn pop(&mut self) -> Option<Scheduled<T>> {
         self.skip_cancelled();
-        let e = self.heap.pop()?;
-        let seq = e.seq();
-        let t = SimTime::from_ms(e.t_ms);
-        let phase = Phase::new((e.phase_seq >> SEQ_BITS) as u8);
+        let node = self.pop_node()?;
+        self.free.push(node.slot);
+        let payload = self.slots.get_mut(node.slot as usize)?.payload.take()?;
+        let (t, phase) = (node.t(), node.phase());
         self.now = t;
         self.now_phase = phase;
         Some(Scheduled {
             t,
             phase,
-            id: EventId(seq),
-            payload: e.payload,
+            id: EventId {
+                seq: node.seq(),
+                slot: node.slot,
+            },
+            payload,
         })
+    }
+
+    /// Inserts `node` (sift up from the end).
+    fn push_node(&mut self, node: Node) {
+        let mut i = self.heap.len();
+        self.heap.push(node);
+        let key = node.key();
+        while i > 0 {
+            let parent = (i - 1) / ARITY;
+            let p = self.heap[parent];
+            if p.key() <= key {
+                break;
+            }
+            self.heap[i] = p;
+            i = parent;
+        }
+        self.heap[i] = node;
+    }
+
+    /// Removes the root: the hole descends along the smallest children to a leaf, the last
+    /// node fills it and sifts up (Floyd's method, fewer comparisons than a plain sift-down).
+    fn pop_node(&mut self) -> Option<Node> {
+        let last = self.heap.pop()?;
+        let Some(&top) = self.heap.first() else {
+            return Some(last);
+        };
+        let n = self.heap.len();
+        let mut hole = 0;
+        loop {
+            let first = ARITY * hole + 1;
+            if first >= n {
+                break;
+            }
+            let best = if let Some(four) = self.heap.get(first..first + ARITY) {
+                // Full family: a branch-free tournament of two pairs.
+                let k = [four[0].key(), four[1].key(), four[2].key(), four[3].key()];
+                let (a, ka) = if k[1] < k[0] { (1, k[1]) } else { (0, k[0]) };
+                let (b, kb) = if k[3] < k[2] { (3, k[3]) } else { (2, k[2]) };
+                first + if kb < ka { b } else { a }
+            } else {
+                let mut best = first;
+                let mut best_key = self.heap[first].key();
+                for c in first + 1..n {
+                    let k = self.heap[c].key();
+                    if k < best_key {
+                        best = c;
+                        best_key = k;
+                    }
+                }
+                best
+            };
+            self.heap[hole] = self.heap[best];
+            hole = best;
+        }
+        let key = last.key();
+        while hole > 0 {
+            let parent = (hole - 1) / ARITY;
+            let p = self.heap[parent];
+            if p.key() <= key {
+                break;
+            }
+            self.heap[hole] = p;
+            hole = parent;
+        }
+        self.heap[hole] = last;
+        Some(top)
     }
 
     /// Moves the clock forward to `t` (start of the instant, before any phase) without
     /// popping; used when a run stops at a horizon with no event on it. Does nothing if `t`
     /// is not after the current time.
     pub fn advance_to(&mut self, t: SimTime) {
-        if t > self.now {
+        self.advance_to_key(t, Phase::new(0));
+    }
+
+    /// Moves the clock forward to `(t, phase)` without popping (an outer loop that does the
+    /// work of that phase itself). Does nothing if `(t, phase)` is not after the current key.
+    pub fn advance_to_key(&mut self, t: SimTime, phase: Phase) {
+        if (t, phase) > (self.now, self.now_phase) {
             self.now = t;
-            self.now_phase = Phase::new(0);
+            self.now_phase = phase;
         }
     }
 }
@@ -287,6 +392,42 @@ mod tests {
         assert!(q
             .schedule(SimTime::from_hours(1), Phase::DISPATCH, ())
             .is_ok());
+    }
+
+    #[test]
+    fn a_stale_id_cannot_cancel_the_event_that_reused_its_slot() {
+        let mut q = EventQueue::new();
+        let old = q
+            .schedule(SimTime::from_ms(1), Phase::MEASURE, "old")
+            .unwrap();
+        assert_eq!(q.pop().unwrap().payload, "old");
+        let new = q
+            .schedule(SimTime::from_ms(2), Phase::MEASURE, "new")
+            .unwrap();
+        assert_ne!(old, new);
+        assert!(!q.cancel(old));
+        assert_eq!(q.pop().unwrap().payload, "new");
+    }
+
+    #[test]
+    fn a_large_heap_pops_in_key_order() {
+        // 10 000 keys from a fixed LCG: the pops must come out sorted, as a sort does.
+        let mut q = EventQueue::new();
+        let mut x: u64 = 12_345;
+        let mut keys = Vec::new();
+        for i in 0..10_000u64 {
+            x = x
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            let (t, ph) = ((x >> 40) as i64 % 500, Phase::new((x >> 20) as u8 % 3 * 10));
+            q.schedule(SimTime::from_ms(t), ph, i).unwrap();
+            keys.push((t, ph, i));
+        }
+        keys.sort();
+        let popped: Vec<_> = std::iter::from_fn(|| q.pop())
+            .map(|e| (e.t.as_ms(), e.phase, e.payload))
+            .collect();
+        assert_eq!(popped, keys);
     }
 
     #[test]

@@ -139,7 +139,8 @@ impl Series {
     pub fn name(&self) -> &str {
         &self.name
     }
-    /// Its points, in recording order (empty when the recorder streams to CSV).
+    /// Its points, in recording order (empty when the recorder streams to CSV or keeps
+    /// statistics only).
     pub fn points(&self) -> &[(SimTime, f64)] {
         &self.points
     }
@@ -191,6 +192,7 @@ pub struct Recorder {
     metrics: Vec<(String, MetricStats)>,
     metric_index: HashMap<String, usize>,
     sink: Option<csv::Writer<Box<dyn Write + Send>>>,
+    keep_points: bool,
 }
 
 impl Default for Recorder {
@@ -225,6 +227,16 @@ impl Recorder {
             metrics: Vec::new(),
             metric_index: HashMap::new(),
             sink: None,
+            keep_points: true,
+        }
+    }
+
+    /// A recorder that keeps only the statistics of each series and metric, not the points:
+    /// constant memory for long runs without time-series output.
+    pub fn stats_only() -> Self {
+        Recorder {
+            keep_points: false,
+            ..Recorder::new()
         }
     }
 
@@ -237,7 +249,7 @@ impl Recorder {
         let mut w = csv::Writer::from_writer(Box::new(out) as Box<dyn Write + Send>);
         w.write_record(["t_ms", "series", "value"])
             .map_err(csv_err)?;
-        let mut rec = Recorder::new();
+        let mut rec = Recorder::stats_only();
         rec.sink = Some(w);
         Ok(rec)
     }
@@ -274,7 +286,9 @@ impl Recorder {
                 .write_record([t.as_ms().to_string(), s.name.clone(), format_f64(value)])
                 .map_err(csv_err),
             None => {
-                s.points.push((t, value));
+                if self.keep_points {
+                    s.points.push((t, value));
+                }
                 Ok(())
             }
         }
@@ -450,6 +464,19 @@ mod tests {
             "t_ms,series,value\n5,p_mw,-2.25\n10,p_mw,0\n5,q_mvar,1e20\n"
         );
         assert_eq!(rec.series("p_mw").unwrap().points().len(), 2);
+    }
+
+    #[test]
+    fn stats_only_keeps_no_points() {
+        let mut rec = Recorder::stats_only();
+        for k in 0..1000 {
+            rec.record("v", SimTime::from_secs(k), 1.0).unwrap();
+        }
+        let v = rec.series("v").unwrap();
+        assert!(v.points().is_empty());
+        // 1.0 held for 999 s between the first and last point.
+        assert_eq!(v.stats().count, 1000);
+        assert_eq!(v.stats().integral_value_s, 999.0);
     }
 
     #[test]

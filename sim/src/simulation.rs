@@ -18,7 +18,8 @@
 //! - as a model: a grid model handles events in the [`Phase::SOLVE`] phase, reads what the
 //!   agents wrote into the world during [`Phase::DISPATCH`] and writes back the solution for
 //!   the [`Phase::RECORD`] phase (see the example in the crate docs);
-//! - from outside, between events: [`Simulation::peek`], [`Simulation::step`] and
+//! - from outside, between events: [`Simulation::peek`], [`Simulation::step`],
+//!   [`Simulation::run_through`] (up to and including a (time, phase)) and
 //!   [`Simulation::run_until`] advance the clock, and [`Simulation::world_mut`] /
 //!   [`Simulation::schedule`] act between calls.
 //!
@@ -583,15 +584,58 @@ impl<W, E> Simulation<W, E> {
     /// # Errors
     /// The first handler error, wrapped in [`SimError::Model`]; the clock stays at that event.
     pub fn run_until(&mut self, end: SimTime) -> SimResult<RunStats> {
+        let stats = self.run_while(|t, _| t < end)?;
+        self.queue.advance_to(end);
+        Ok(stats)
+    }
+
+    /// Delivers every event whose (time, phase) is at or before `(t, phase)` and leaves the
+    /// clock at `(t, phase)`: an outer loop can then do that instant's later work itself.
+    ///
+    /// ```
+    /// # use gridsim_sim::{Context, Model, Phase, SimResult, SimTime, Simulation};
+    /// struct Push(f64);
+    /// impl Model<Vec<f64>, ()> for Push {
+    ///     fn handle(&mut self, _: (), ctx: &mut Context<'_, Vec<f64>, ()>) -> SimResult<()> {
+    ///         let v = self.0;
+    ///         ctx.world().push(v);
+    ///         Ok(())
+    ///     }
+    /// }
+    /// let mut sim = Simulation::new(Vec::new(), 1, 0);
+    /// let agent = sim.add_model("agent", Push(2.0))?;
+    /// let meter = sim.add_model("meter", Push(-1.0))?;
+    /// let t = SimTime::from_minutes(15);
+    /// sim.schedule(t, Phase::DISPATCH, agent, ())?;
+    /// sim.schedule(t, Phase::RECORD, meter, ())?;
+    /// sim.run_through(t, Phase::DISPATCH)?;
+    /// assert_eq!(sim.world(), &[2.0]);
+    /// sim.world_mut().push(10.0); // the outer loop "solves" between dispatch and record
+    /// sim.run_through(t, Phase::RECORD)?;
+    /// assert_eq!(sim.world(), &[2.0, 10.0, -1.0]);
+    /// // The clock is at (15 min, record): dispatch at 15 min is now the past.
+    /// assert!(sim.schedule(t, Phase::DISPATCH, agent, ()).is_err());
+    /// # Ok::<(), gridsim_sim::SimError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// The first handler error, wrapped in [`SimError::Model`].
+    pub fn run_through(&mut self, t: SimTime, phase: Phase) -> SimResult<RunStats> {
+        let stats = self.run_while(|et, ep| (et, ep) <= (t, phase))?;
+        self.queue.advance_to_key(t, phase);
+        Ok(stats)
+    }
+
+    /// Steps while the next event's key satisfies `go`.
+    fn run_while(&mut self, go: impl Fn(SimTime, Phase) -> bool) -> SimResult<RunStats> {
         let mut stats = RunStats::default();
-        while let Some((t, _)) = self.queue.peek() {
-            if t >= end {
+        while let Some((t, phase)) = self.queue.peek() {
+            if !go(t, phase) {
                 break;
             }
             self.step()?;
             stats.events += 1;
         }
-        self.queue.advance_to(end);
         Ok(stats)
     }
 
