@@ -4,11 +4,12 @@
 //! the horizon divided by the time of `run_until` (setup excluded).
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
+use gridsim_sim::montecarlo::{run, MonteCarloSettings, StrategyRow};
 use gridsim_sim::{EventQueue, Phase, SimDuration, SimTime};
 use rand_distr::{Distribution, Exp};
 
 mod support;
-use support::phold::{build, MEAN_DELAY_MS, SEED};
+use support::phold::{build, build_replication, MEAN_DELAY_MS, SEED};
 
 fn phold(c: &mut Criterion) {
     let mut group = c.benchmark_group("phold");
@@ -58,5 +59,34 @@ fn phold(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, phold);
+/// Monte Carlo speed-up: 8 PHOLD replications (1 000 LPs, 200 s, about 10⁶ events each) on
+/// 1 and on 2 threads, rows streamed to a sink.
+fn montecarlo(c: &mut Criterion) {
+    let mut group = c.benchmark_group("montecarlo_phold");
+    group.sample_size(10);
+    for threads in [1, 2] {
+        let settings = MonteCarloSettings {
+            threads,
+            start: 0,
+            end: 8,
+            progress: false,
+        };
+        group.bench_function(format!("8_replications/threads{threads}"), |b| {
+            b.iter(|| {
+                run(&settings, std::io::sink(), |r| {
+                    let mut sim = build_replication(1_000, 1, r);
+                    let events = sim.run_until(SimTime::from_secs(200))?.events;
+                    Ok::<_, gridsim_sim::SimError>(vec![StrategyRow::new(
+                        "phold",
+                        vec![("events".into(), events as f64)],
+                    )])
+                })
+                .expect("runs")
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, phold, montecarlo);
 criterion_main!(benches);

@@ -59,29 +59,31 @@ const SEQ_MASK: u64 = (1 << SEQ_BITS) - 1;
 /// Arity of the heap: four children share one or two cache lines and halve the depth.
 const ARITY: usize = 4;
 
-/// A heap node: the packed key and the slot of the payload (24 bytes).
+/// A heap node: the packed key `t_key·2⁶⁴ + phase·2⁵⁶ + seq` (with `t_key` the time with
+/// its sign bit flipped, so unsigned order is signed time order) and the payload's slot.
 #[derive(Clone, Copy)]
 struct Node {
-    /// `t_ms` with its sign bit flipped, so unsigned order is signed time order.
-    t_key: u64,
-    /// `phase << 56 | seq`.
-    phase_seq: u64,
+    key: u128,
     slot: u32,
 }
 
 impl Node {
-    #[inline(always)]
-    fn key(self) -> u128 {
-        (u128::from(self.t_key) << 64) | u128::from(self.phase_seq)
+    fn new(t: SimTime, phase: Phase, seq: u64, slot: u32) -> Self {
+        let t_key = (t.as_ms() as u64) ^ (1 << 63);
+        let phase_seq = (u64::from(phase.rank()) << SEQ_BITS) | seq;
+        Node {
+            key: (u128::from(t_key) << 64) | u128::from(phase_seq),
+            slot,
+        }
     }
     fn t(self) -> SimTime {
-        SimTime::from_ms((self.t_key ^ (1 << 63)) as i64)
+        SimTime::from_ms(((self.key >> 64) as u64 ^ (1 << 63)) as i64)
     }
     fn phase(self) -> Phase {
-        Phase::new((self.phase_seq >> SEQ_BITS) as u8)
+        Phase::new((self.key as u64 >> SEQ_BITS) as u8)
     }
     fn seq(self) -> u64 {
-        self.phase_seq & SEQ_MASK
+        self.key as u64 & SEQ_MASK
     }
 }
 
@@ -94,7 +96,8 @@ struct Slot<T> {
 /// A future-event list ordered by (time, phase, sequence); see the module docs for the
 /// guarantees.
 ///
-/// Internally a 4-ary min-heap of 24-byte keys; payloads sit in a slab and move only on
+/// Internally a 4-ary min-heap stored as two parallel arrays, 16-byte keys (a node's four
+/// children are one 64-byte run) and payload slots; payloads sit in a slab and move only on
 /// schedule and pop, so large events cost no more to order than small ones.
 ///
 /// ```
@@ -111,7 +114,9 @@ struct Slot<T> {
 /// # Ok::<(), gridsim_sim::SimError>(())
 /// ```
 pub struct EventQueue<T> {
-    heap: Vec<Node>,
+    /// Heap keys; `heap_slots[i]` is the payload slot of `heap_keys[i]`.
+    heap_keys: Vec<u128>,
+    heap_slots: Vec<u32>,
     slots: Vec<Slot<T>>,
     free: Vec<u32>,
     next_seq: u64,
@@ -131,7 +136,8 @@ impl<T> EventQueue<T> {
     /// An empty queue at `t = 0`, before the first phase.
     pub fn new() -> Self {
         EventQueue {
-            heap: Vec::new(),
+            heap_keys: Vec::new(),
+            heap_slots: Vec::new(),
             slots: Vec::new(),
             free: Vec::new(),
             next_seq: 0,
@@ -153,7 +159,7 @@ impl<T> EventQueue<T> {
 
     /// Number of pending (scheduled, not cancelled, not yet popped) events.
     pub fn len(&self) -> usize {
-        self.heap.len() - self.tombstones
+        self.heap_keys.len() - self.tombstones
     }
 
     /// `true` when no event is pending.
@@ -195,11 +201,7 @@ impl<T> EventQueue<T> {
                 (self.slots.len() - 1) as u32
             }
         };
-        self.push_node(Node {
-            t_key: (t.as_ms() as u64) ^ (1 << 63),
-            phase_seq: (u64::from(phase.rank()) << SEQ_BITS) | seq,
-            slot,
-        });
+        self.push_node(Node::new(t, phase, seq, slot));
         Ok(EventId { seq, slot })
     }
 
@@ -219,7 +221,7 @@ impl<T> EventQueue<T> {
     /// Drops cancelled events sitting at the root of the heap.
     fn skip_cancelled(&mut self) {
         while self.tombstones > 0 {
-            let Some(&root) = self.heap.first() else {
+            let Some(root) = self.root() else {
                 return;
             };
             let cancelled = self
@@ -238,7 +240,7 @@ impl<T> EventQueue<T> {
     /// The key (time, phase) of the next event, without removing it.
     pub fn peek(&mut self) -> Option<(SimTime, Phase)> {
         self.skip_cancelled();
-        self.heap.first().map(|n| (n.t(), n.phase()))
+        self.root().map(|n| (n.t(), n.phase()))
     }
 
     /// Removes the next event and moves the clock to its (time, phase).
@@ -261,69 +263,84 @@ impl<T> EventQueue<T> {
         })
     }
 
-    /// Inserts `node` (sift up from the end).
-    fn push_node(&mut self, node: Node) {
-        let mut i = self.heap.len();
-        self.heap.push(node);
-        let key = node.key();
+    /// The root node, if any.
+    fn root(&self) -> Option<Node> {
+        Some(Node {
+            key: *self.heap_keys.first()?,
+            slot: *self.heap_slots.first()?,
+        })
+    }
+
+    /// Puts `node` at position `i`.
+    #[inline(always)]
+    fn set(&mut self, i: usize, node: Node) {
+        self.heap_keys[i] = node.key;
+        self.heap_slots[i] = node.slot;
+    }
+
+    /// Moves the node at `from` to `to`.
+    #[inline(always)]
+    fn move_node(&mut self, from: usize, to: usize) {
+        self.heap_keys[to] = self.heap_keys[from];
+        self.heap_slots[to] = self.heap_slots[from];
+    }
+
+    /// Sifts `node` up from the hole at `i` and places it.
+    fn sift_up(&mut self, mut i: usize, node: Node) {
         while i > 0 {
             let parent = (i - 1) / ARITY;
-            let p = self.heap[parent];
-            if p.key() <= key {
+            if self.heap_keys[parent] <= node.key {
                 break;
             }
-            self.heap[i] = p;
+            self.move_node(parent, i);
             i = parent;
         }
-        self.heap[i] = node;
+        self.set(i, node);
+    }
+
+    /// Inserts `node` (sift up from the end).
+    fn push_node(&mut self, node: Node) {
+        let i = self.heap_keys.len();
+        self.heap_keys.push(node.key);
+        self.heap_slots.push(node.slot);
+        self.sift_up(i, node);
     }
 
     /// Removes the root: the hole descends along the smallest children to a leaf, the last
     /// node fills it and sifts up (Floyd's method, fewer comparisons than a plain sift-down).
     fn pop_node(&mut self) -> Option<Node> {
-        let last = self.heap.pop()?;
-        let Some(&top) = self.heap.first() else {
+        let last = Node {
+            key: self.heap_keys.pop()?,
+            slot: self.heap_slots.pop()?,
+        };
+        let Some(top) = self.root() else {
             return Some(last);
         };
-        let n = self.heap.len();
+        let n = self.heap_keys.len();
         let mut hole = 0;
         loop {
             let first = ARITY * hole + 1;
             if first >= n {
                 break;
             }
-            let best = if let Some(four) = self.heap.get(first..first + ARITY) {
+            let best = if let Some(k) = self.heap_keys.get(first..first + ARITY) {
                 // Full family: a branch-free tournament of two pairs.
-                let k = [four[0].key(), four[1].key(), four[2].key(), four[3].key()];
                 let (a, ka) = if k[1] < k[0] { (1, k[1]) } else { (0, k[0]) };
                 let (b, kb) = if k[3] < k[2] { (3, k[3]) } else { (2, k[2]) };
                 first + if kb < ka { b } else { a }
             } else {
                 let mut best = first;
-                let mut best_key = self.heap[first].key();
                 for c in first + 1..n {
-                    let k = self.heap[c].key();
-                    if k < best_key {
+                    if self.heap_keys[c] < self.heap_keys[best] {
                         best = c;
-                        best_key = k;
                     }
                 }
                 best
             };
-            self.heap[hole] = self.heap[best];
+            self.move_node(best, hole);
             hole = best;
         }
-        let key = last.key();
-        while hole > 0 {
-            let parent = (hole - 1) / ARITY;
-            let p = self.heap[parent];
-            if p.key() <= key {
-                break;
-            }
-            self.heap[hole] = p;
-            hole = parent;
-        }
-        self.heap[hole] = last;
+        self.sift_up(hole, last);
         Some(top)
     }
 

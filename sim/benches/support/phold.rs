@@ -33,9 +33,14 @@ impl Model<Lps, ()> for Lp {
     }
 }
 
-/// A PHOLD simulation with its initial events at `t = (k·population + j) mod 1000` ms.
+/// Replication 0 of PHOLD.
 pub fn build(n_lp: usize, population: usize) -> Simulation<Lps, ()> {
-    let mut sim = Simulation::new(Lps(Vec::new()), SEED, 0);
+    build_replication(n_lp, population, 0)
+}
+
+/// A PHOLD simulation with its initial events at `t = (k·population + j) mod 1000` ms.
+pub fn build_replication(n_lp: usize, population: usize, replication: u64) -> Simulation<Lps, ()> {
+    let mut sim = Simulation::new(Lps(Vec::new()), SEED, replication);
     let exp = Exp::new(1.0 / MEAN_DELAY_MS).expect("positive rate");
     let ids: Vec<ModelId> = (0..n_lp)
         .map(|k| {
