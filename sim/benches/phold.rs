@@ -59,7 +59,7 @@ fn phold(c: &mut Criterion) {
     group.finish();
 }
 
-/// Monte Carlo speed-up: 8 PHOLD replications (1 000 LPs, 200 s, about 10⁶ events each) on
+/// Monte Carlo speed-up: 8 PHOLD replications (1 000 LPs, 200 s, about 2·10⁵ events each) on
 /// 1 and on 2 threads, rows streamed to a sink.
 fn montecarlo(c: &mut Criterion) {
     let mut group = c.benchmark_group("montecarlo_phold");

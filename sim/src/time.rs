@@ -25,6 +25,45 @@ pub const MS_PER_H: i64 = 60 * MS_PER_MIN;
 /// Milliseconds per day.
 pub const MS_PER_DAY: i64 = 24 * MS_PER_H;
 
+/// `from_ms`, `from_secs`, `from_minutes`, `from_hours`, `from_days` (whole units, saturating)
+/// and `as_ms`, `as_secs_f64`, `as_hours_f64` for a millisecond newtype.
+macro_rules! unit_constructors {
+    ($ty:ident, $what:literal, $after:literal) => {
+        #[doc = concat!($what, " `n` milliseconds ", $after, ".")]
+        pub const fn from_ms(n: i64) -> Self {
+            $ty(n)
+        }
+        #[doc = concat!($what, " `n` whole seconds ", $after, " (saturating).")]
+        pub const fn from_secs(n: i64) -> Self {
+            $ty(n.saturating_mul(MS_PER_S))
+        }
+        #[doc = concat!($what, " `n` whole minutes ", $after, " (saturating).")]
+        pub const fn from_minutes(n: i64) -> Self {
+            $ty(n.saturating_mul(MS_PER_MIN))
+        }
+        #[doc = concat!($what, " `n` whole hours ", $after, " (saturating).")]
+        pub const fn from_hours(n: i64) -> Self {
+            $ty(n.saturating_mul(MS_PER_H))
+        }
+        #[doc = concat!($what, " `n` whole days ", $after, " (saturating).")]
+        pub const fn from_days(n: i64) -> Self {
+            $ty(n.saturating_mul(MS_PER_DAY))
+        }
+        /// Milliseconds (since the start for an instant).
+        pub const fn as_ms(self) -> i64 {
+            self.0
+        }
+        /// Seconds as a float, `ms / 1000` (for output and physics).
+        pub fn as_secs_f64(self) -> f64 {
+            self.0 as f64 / MS_PER_S as f64
+        }
+        /// Hours as a float, `ms / 3 600 000` (energy `e_mwh = p_mw × d.as_hours_f64()`).
+        pub fn as_hours_f64(self) -> f64 {
+            self.0 as f64 / MS_PER_H as f64
+        }
+    };
+}
+
 /// An instant of simulated time: milliseconds since the scenario start (`t_ms`).
 ///
 /// ```
@@ -46,38 +85,7 @@ impl SimTime {
     /// The largest representable instant (used as "never").
     pub const MAX: SimTime = SimTime(i64::MAX);
 
-    /// The instant `t_ms` milliseconds after the start.
-    pub const fn from_ms(t_ms: i64) -> Self {
-        SimTime(t_ms)
-    }
-    /// The instant `t_s` whole seconds after the start (saturating).
-    pub const fn from_secs(t_s: i64) -> Self {
-        SimTime(t_s.saturating_mul(MS_PER_S))
-    }
-    /// The instant `t_min` whole minutes after the start (saturating).
-    pub const fn from_minutes(t_min: i64) -> Self {
-        SimTime(t_min.saturating_mul(MS_PER_MIN))
-    }
-    /// The instant `t_h` whole hours after the start (saturating).
-    pub const fn from_hours(t_h: i64) -> Self {
-        SimTime(t_h.saturating_mul(MS_PER_H))
-    }
-    /// The instant `t_days` whole days after the start (saturating).
-    pub const fn from_days(t_days: i64) -> Self {
-        SimTime(t_days.saturating_mul(MS_PER_DAY))
-    }
-    /// Milliseconds since the start.
-    pub const fn as_ms(self) -> i64 {
-        self.0
-    }
-    /// Seconds since the start, as a float for output and physics (`t_s = t_ms / 1000`).
-    pub fn as_secs_f64(self) -> f64 {
-        self.0 as f64 / MS_PER_S as f64
-    }
-    /// Hours since the start, as a float (`t_h = t_ms / 3 600 000`).
-    pub fn as_hours_f64(self) -> f64 {
-        self.0 as f64 / MS_PER_H as f64
-    }
+    unit_constructors!(SimTime, "The instant", "after the start");
     /// `self + d`, or `None` when the result leaves the `i64` range.
     pub const fn checked_add(self, d: SimDuration) -> Option<SimTime> {
         match self.0.checked_add(d.0) {
@@ -95,44 +103,13 @@ impl SimDuration {
     /// No time.
     pub const ZERO: SimDuration = SimDuration(0);
 
-    /// A span of `d_ms` milliseconds.
-    pub const fn from_ms(d_ms: i64) -> Self {
-        SimDuration(d_ms)
-    }
-    /// A span of `d_s` whole seconds (saturating).
-    pub const fn from_secs(d_s: i64) -> Self {
-        SimDuration(d_s.saturating_mul(MS_PER_S))
-    }
-    /// A span of `d_min` whole minutes (saturating).
-    pub const fn from_minutes(d_min: i64) -> Self {
-        SimDuration(d_min.saturating_mul(MS_PER_MIN))
-    }
-    /// A span of `d_h` whole hours (saturating).
-    pub const fn from_hours(d_h: i64) -> Self {
-        SimDuration(d_h.saturating_mul(MS_PER_H))
-    }
-    /// A span of `d_days` whole days (saturating).
-    pub const fn from_days(d_days: i64) -> Self {
-        SimDuration(d_days.saturating_mul(MS_PER_DAY))
-    }
+    unit_constructors!(SimDuration, "A span of", "");
     /// A span of `d_s` seconds given as a float, rounded to the nearest millisecond
     /// (saturating at the `i64` range; NaN gives zero). Use it to turn a drawn
     /// random delay into kernel time.
     pub fn from_secs_f64_rounded(d_s: f64) -> Self {
         // `as` from f64 to i64 saturates and maps NaN to 0.
         SimDuration((d_s * MS_PER_S as f64).round() as i64)
-    }
-    /// Milliseconds in this span.
-    pub const fn as_ms(self) -> i64 {
-        self.0
-    }
-    /// Seconds in this span, as a float.
-    pub fn as_secs_f64(self) -> f64 {
-        self.0 as f64 / MS_PER_S as f64
-    }
-    /// Hours in this span, as a float (energy `e_mwh = p_mw × d.as_hours_f64()`).
-    pub fn as_hours_f64(self) -> f64 {
-        self.0 as f64 / MS_PER_H as f64
     }
     /// `true` when the span is strictly positive.
     pub const fn is_positive(self) -> bool {
