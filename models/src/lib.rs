@@ -7,4 +7,5 @@
 //! units. See [`common`] for the shared types.
 
 pub mod common;
+pub mod profile;
 pub mod solar;
