@@ -6,6 +6,7 @@
 //! `validate()`), state, and `step(&StepTime, dt_s, &mut rng)` returning outputs in physical
 //! units. See [`common`] for the shared types.
 
+pub mod battery;
 pub mod common;
 pub mod profile;
 pub mod solar;
