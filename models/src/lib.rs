@@ -8,5 +8,6 @@
 
 pub mod battery;
 pub mod common;
+pub mod ev;
 pub mod profile;
 pub mod solar;
