@@ -9,5 +9,6 @@
 pub mod battery;
 pub mod common;
 pub mod ev;
+pub mod load;
 pub mod profile;
 pub mod solar;

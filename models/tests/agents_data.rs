@@ -38,3 +38,35 @@ fn shipped_pv_profile_replays_by_calendar() {
     let c = p.column("101_PV_1").unwrap_or(usize::MAX);
     assert!(p.peak(c) > 0.0 && p.peak(c) <= 25.9);
 }
+
+/// case24_ieee_rts with its four areas mapped onto the three RTS-GMLC regions: under
+/// `share_of_region` the buses of a region add up to the regional profile at every step
+/// (to 1e-9 MW), and a bus keeps its case power factor.
+#[test]
+fn profile_loads_share_the_regional_load() {
+    use gridsim_models::load::{LoadScaling, ProfileLoad};
+    let case_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../networks/cases/matpower/case24_ieee_rts.m");
+    let case = gridsim_networks::matpower::read(&case_path).unwrap_or_else(|e| panic!("{e}"));
+    let p = Arc::new(Profile::read(&data("load_regional_2020_hourly.csv.gz"), 0.0).unwrap_or_else(|e| panic!("{e}")));
+    let areas: std::collections::BTreeMap<u32, String> =
+        [(1, "1"), (2, "2"), (3, "3"), (4, "3")].into_iter().map(|(a, c)| (a, c.to_string())).collect();
+    let mut loads = ProfileLoad::per_bus(&case, p.clone(), &areas, LoadScaling::ShareOfRegion).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(loads.len(), case.bus.pd_mw.iter().filter(|&&x| x != 0.0).count());
+    for hour in [0usize, 4000, 8783] {
+        let t = StepTime::new(p.start + chrono::Duration::hours(hour as i64), hour as f64 * 3600.0);
+        let mut by_region = [0.0f64; 3];
+        for l in loads.iter_mut() {
+            let k = case.bus.id.iter().position(|&b| b == l.bus).unwrap_or(0);
+            let region = match case.bus.area[k] { 1 => 0, 2 => 1, _ => 2 };
+            let o = l.step(&t, 3600.0);
+            by_region[region] += o.p_mw;
+            assert!((o.q_mvar * l.base_p_mw - o.p_mw * l.base_q_mvar).abs() < 1e-9);
+        }
+        for r in 0..3 {
+            assert!((by_region[r] - p.values[r][hour]).abs() < 1e-9, "region {r} hour {hour}");
+        }
+    }
+    let bad: std::collections::BTreeMap<u32, String> = [(1, "9".to_string())].into_iter().collect();
+    let e = ProfileLoad::per_bus(&case, p, &bad, LoadScaling::PeakEqualsCase).err().map(|e| e.to_string()).unwrap_or_default();
+    assert!(e.contains("load_profile.areas[1]"), "{e}");
+}
