@@ -12,3 +12,4 @@ pub mod ev;
 pub mod load;
 pub mod profile;
 pub mod solar;
+pub mod wind;

@@ -70,3 +70,14 @@ fn profile_loads_share_the_regional_load() {
     let e = ProfileLoad::per_bus(&case, p, &bad, LoadScaling::PeakEqualsCase).err().map(|e| e.to_string()).unwrap_or_default();
     assert!(e.contains("load_profile.areas[1]"), "{e}");
 }
+
+#[test]
+fn shipped_wind_profile_replays_by_elapsed_time() {
+    let p = Arc::new(Profile::read(&data("wind_2020_hourly.csv.gz"), 0.0).unwrap_or_else(|e| panic!("{e}")));
+    let params = ReplayParams { column: "309_WIND_1".into(), scale: 0.5, alignment: Alignment::Elapsed, interpolate: true };
+    let r = ProfileReplay::new(params, p).unwrap_or_else(|e| panic!("{e}"));
+    let t0 = StepTime::new(Utc.with_ymd_and_hms(2030, 5, 5, 0, 0, 0).single().unwrap_or_default(), 0.0);
+    // DAY_AHEAD_wind.csv, 309_WIND_1: 146 MW then 143.9 MW; halfway and scaled by 0.5.
+    assert_eq!(r.value(&t0), 73.0);
+    assert!((r.value(&t0.advanced(1800.0)) - 0.5 * (146.0 + 143.9) / 2.0).abs() < 1e-12);
+}
