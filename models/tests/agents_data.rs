@@ -77,7 +77,7 @@ fn shipped_wind_profile_replays_by_elapsed_time() {
     let params = ReplayParams { column: "309_WIND_1".into(), scale: 0.5, alignment: Alignment::Elapsed, interpolate: true };
     let r = ProfileReplay::new(params, p).unwrap_or_else(|e| panic!("{e}"));
     let t0 = StepTime::new(Utc.with_ymd_and_hms(2030, 5, 5, 0, 0, 0).single().unwrap_or_default(), 0.0);
-    // DAY_AHEAD_wind.csv, 309_WIND_1: 146 MW then 143.9 MW; halfway and scaled by 0.5.
-    assert_eq!(r.value(&t0), 73.0);
-    assert!((r.value(&t0.advanced(1800.0)) - 0.5 * (146.0 + 143.9) / 2.0).abs() < 1e-12);
+    // DAY_AHEAD_wind.csv, 309_WIND_1: 142.8 MW then 139.1 MW; halfway and scaled by 0.5.
+    assert_eq!(r.value(&t0), 71.4);
+    assert!((r.value(&t0.advanced(1800.0)) - 0.5 * (142.8 + 139.1) / 2.0).abs() < 1e-12);
 }
