@@ -1,9 +1,10 @@
 """EDF and LLF on Caltech March 2019 in ACN-Sim (acnportal), for comparison with gridsim.
 
 Run: pip install acnportal && python3 models/scripts/acnsim_compare.py [LIMIT_KW ...]
-Out of the test path. Every session gets its own ideal (continuous) 32 A EVSE at 208 V and a
-battery of capacity = requested energy, 6.6 kW; one aggregate current constraint stands for the
-feeder limit. The printed energies are pasted into models/tests/agents_ev.rs.
+Out of the test path. Each station is an ideal (continuous) 32 A EVSE at 208 V (no two sessions
+of the file overlap at a station, which the script checks); each vehicle a battery of capacity =
+requested energy, 6.6 kW; one aggregate current constraint stands for the feeder limit. A run
+takes several minutes. The printed energies are pasted into models/tests/agents_ev.rs.
 """
 import csv
 import gzip
@@ -18,15 +19,21 @@ VOLTAGE = 208.0
 PERIOD_MIN = 5
 path = "models/data/acn/caltech_mar2019_sessions.csv.gz"
 rows = list(csv.DictReader(gzip.open(path, "rt")))
-limits = [float(x) for x in sys.argv[1:]] or [50.0, 100.0]
+limits = [float(x) for x in sys.argv[1:]] or [20.0, 50.0]
+by_station = {}
+for r in rows:
+    by_station.setdefault(r["station_id"], []).append((int(r["arrival_period"]), int(r["departure_period"])))
+for st, iv in by_station.items():
+    iv.sort()
+    assert all(a[1] <= b[0] for a, b in zip(iv, iv[1:])), f"overlapping sessions at {st}"
 
 
 def run(sort_fn, limit_kw):
     cn = acnsim.ChargingNetwork()
-    ids = [f"S{i}" for i in range(len(rows))]
-    for s in ids:
+    ids = [r["station_id"] for r in rows]
+    for s in sorted(set(ids)):
         cn.register_evse(models.EVSE(s, max_rate=32), VOLTAGE, 0)
-    cn.add_constraint(acnsim.Current(ids), limit_kw * 1000.0 / VOLTAGE, name="feeder")
+    cn.add_constraint(acnsim.Current(sorted(set(ids))), limit_kw * 1000.0 / VOLTAGE, name="feeder")
     q = events.EventQueue()
     for i, r in enumerate(rows):
         e = float(r["requested_energy_kWh"])

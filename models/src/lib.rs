@@ -9,6 +9,7 @@
 pub mod battery;
 pub mod common;
 pub mod ev;
+pub mod failure;
 pub mod load;
 pub mod profile;
 pub mod solar;
