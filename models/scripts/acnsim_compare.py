@@ -1,7 +1,8 @@
 """EDF and LLF on Caltech March 2019 in ACN-Sim (acnportal), for comparison with gridsim.
 
 Run: pip install acnportal && python3 models/scripts/acnsim_compare.py [LIMIT_KW ...]
-Out of the test path. Each station is an ideal (continuous) 32 A EVSE at 208 V (no two sessions
+Out of the test path. Each station is an ideal (continuous) EVSE of 6.6 kW (31.73 A at 208 V), the
+vehicles' rate, so that pilots and battery limits agree (no two sessions
 of the file overlap at a station, which the script checks); each vehicle a battery of capacity =
 requested energy, 6.6 kW; one aggregate current constraint stands for the feeder limit. A run
 takes several minutes. The printed energies are pasted into models/tests/agents_ev.rs.
@@ -32,7 +33,7 @@ def run(sort_fn, limit_kw):
     cn = acnsim.ChargingNetwork()
     ids = [r["station_id"] for r in rows]
     for s in sorted(set(ids)):
-        cn.register_evse(models.EVSE(s, max_rate=32), VOLTAGE, 0)
+        cn.register_evse(models.EVSE(s, max_rate=6600.0 / VOLTAGE), VOLTAGE, 0)
     cn.add_constraint(acnsim.Current(sorted(set(ids))), limit_kw * 1000.0 / VOLTAGE, name="feeder")
     q = events.EventQueue()
     for i, r in enumerate(rows):
