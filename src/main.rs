@@ -16,7 +16,9 @@ use gridsim_networks::{matpower, Case, Network};
 mod cmd_n1;
 mod cmd_opf;
 mod cmd_pf;
+mod cmd_run;
 mod cmd_validate;
+mod study;
 
 #[derive(Parser)]
 #[command(
@@ -39,6 +41,12 @@ enum Command {
     N1(cmd_n1::N1Args),
     /// Runs the validation suite against MATPOWER's reference solutions; exit 1 on a mismatch.
     Validate(cmd_validate::ValidateArgs),
+    /// Runs a Monte Carlo study of a scenario file, comparing its strategies.
+    Run(cmd_run::RunArgs),
+    /// Checks a scenario file without running it; every problem with its line and column.
+    Check(cmd_run::CheckArgs),
+    /// Merges the replications.csv of several shards of one study; writes the summary.
+    Merge(cmd_run::MergeArgs),
 }
 
 fn main() -> ExitCode {
@@ -47,6 +55,9 @@ fn main() -> ExitCode {
         Command::Opf(args) => cmd_opf::run(&args),
         Command::N1(args) => cmd_n1::run(&args),
         Command::Validate(args) => Ok(cmd_validate::run(&args)),
+        Command::Run(args) => cmd_run::run(&args),
+        Command::Check(args) => cmd_run::check(&args),
+        Command::Merge(args) => cmd_run::merge(&args),
     };
     outcome.unwrap_or_else(|e| {
         eprintln!("error: {}", e.0);

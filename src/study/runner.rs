@@ -1,0 +1,196 @@
+//! The Monte Carlo study of a scenario: every replication runs every strategy on the same
+//! random world (common random numbers: each agent draws from the stream of (seed,
+//! replication, agent name), whatever the strategy), in parallel over replications.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use gridsim_models::battery::Battery;
+use gridsim_models::ev::data::EvData;
+use gridsim_models::ev::tariff::TouTariff;
+use gridsim_models::ev::EvFleet;
+use gridsim_models::load::SyntheticLoad;
+use gridsim_models::solar::PvPlant;
+use gridsim_models::wind::WindFarm;
+use gridsim_networks::Network;
+use gridsim_sim::montecarlo::{self, MonteCarloSettings, Replications, StrategyRow};
+use gridsim_sim::{SimDuration, SimTime, Simulation};
+
+use super::scenario::{AgentSpec, LoadedScenario, StrategySpec};
+use super::world::{Agent, AgentModel, GridModel, GridWorld, Tick};
+
+/// SCE TOU-EV-4 (March 2019), shipped with the ACN data.
+const TOU_EV_4: &str = include_str!("../../models/data/acn/sce_tou_ev_4_march_2019.json");
+
+/// Shared, read-only inputs of every run of a study.
+pub struct Study {
+    scenario: LoadedScenario,
+    case: Arc<gridsim_networks::Case>,
+    net: Network,
+    ev_data: Option<Arc<EvData>>,
+    tariff: Arc<TouTariff>,
+}
+
+impl Study {
+    /// Prepares the study of a checked scenario.
+    pub fn new(scenario: LoadedScenario) -> Result<Study, String> {
+        let net = Network::from_case(&scenario.case).map_err(|e| e.to_string())?;
+        let needs_ev = scenario
+            .scenario
+            .agents
+            .iter()
+            .any(|a| matches!(a, AgentSpec::EvFleet { .. }));
+        let ev_data = if needs_ev {
+            Some(Arc::new(EvData::builtin().map_err(|e| e.to_string())?))
+        } else {
+            None
+        };
+        let tariff = Arc::new(
+            TouTariff::parse(TOU_EV_4, "models/data/acn/sce_tou_ev_4_march_2019.json")
+                .map_err(|e| e.to_string())?,
+        );
+        Ok(Study {
+            case: Arc::new(scenario.case.clone()),
+            scenario,
+            net,
+            ev_data,
+            tariff,
+        })
+    }
+
+    /// The scenario.
+    pub fn scenario(&self) -> &LoadedScenario {
+        &self.scenario
+    }
+
+    /// Runs replication `rep` of strategy `strategy`: its metrics in a fixed order.
+    pub fn run_one(&self, rep: u64, strategy: &StrategySpec) -> Result<Vec<(String, f64)>, String> {
+        let sc = &self.scenario;
+        let every = SimDuration::from_minutes(i64::from(sc.scenario.resolution_min));
+        let n_steps = sc.n_steps();
+        let world = GridWorld::new(
+            self.case.clone(),
+            self.net.clone(),
+            sc.scenario.power_flow,
+            sc.start,
+            sc.dt_s(),
+            self.tariff.clone(),
+        );
+        let mut sim: Simulation<GridWorld, Tick> = Simulation::new(world, sc.scenario.seed, rep);
+        for spec in &sc.scenario.agents {
+            let bus = self
+                .net
+                .bus_index(spec.bus())
+                .ok_or_else(|| format!("agent {:?}: bus {} not in the case", spec.name(), spec.bus()))?;
+            let (kind, agent) = self.agent(spec, strategy)?;
+            let model = AgentModel {
+                kind,
+                bus,
+                agent,
+                every,
+                n_steps,
+                taken: 0,
+            };
+            sim.add_model(spec.name(), model).map_err(|e| e.to_string())?;
+        }
+        sim.add_model("grid", GridModel { every })
+            .map_err(|e| e.to_string())?;
+        let end = SimTime::from_ms(0)
+            .checked_add(SimDuration::from_ms(every.as_ms() * n_steps as i64))
+            .ok_or("the horizon overflows the simulation clock")?;
+        sim.run_until(end).map_err(|e| e.to_string())?;
+        let (world, _) = sim.into_parts();
+        let mut m = world.into_metrics();
+        if let (Some(req), Some(del)) = (m_get(&m, "ev_requested_kwh"), m_get(&m, "ev_delivered_kwh")) {
+            m.set(
+                "ev_delivered_pct",
+                if req > 0.0 { 100.0 * del / req } else { 100.0 },
+            );
+        }
+        Ok(m.into_pairs())
+    }
+
+    fn agent(&self, spec: &AgentSpec, strategy: &StrategySpec) -> Result<(&'static str, Agent), String> {
+        let named = |e: gridsim_models::common::AgentError| format!("agent {:?}: {e}", spec.name());
+        Ok(match spec {
+            AgentSpec::EvFleet {
+                fleet,
+                arrivals,
+                tou_tariff,
+                ..
+            } => {
+                let mut fleet = fleet.clone();
+                if let Some(c) = strategy.ev_controller {
+                    fleet.controller = c;
+                }
+                let data = self.ev_data.as_ref().ok_or("EV data not loaded")?;
+                let tariff = tou_tariff.then(|| self.tariff.clone());
+                let f = EvFleet::generated(fleet, arrivals.clone(), data, tariff).map_err(named)?;
+                ("ev", Agent::Ev(Box::new(f)))
+            }
+            AgentSpec::Pv { params, .. } => (
+                "pv",
+                Agent::Pv(Box::new(PvPlant::new(params.clone()).map_err(named)?)),
+            ),
+            AgentSpec::Wind { params, .. } => (
+                "wind",
+                Agent::Wind(Box::new(WindFarm::new(params.clone()).map_err(named)?)),
+            ),
+            AgentSpec::Battery { params, rule, .. } => {
+                let rule = if strategy.batteries_idle {
+                    None
+                } else {
+                    strategy.battery_rule.clone().or_else(|| rule.clone())
+                };
+                (
+                    "battery",
+                    Agent::Battery(Box::new(Battery::new(params.clone()).map_err(named)?), rule),
+                )
+            }
+            AgentSpec::SyntheticLoad { params, .. } => (
+                "load",
+                Agent::Load(Box::new(SyntheticLoad::new(params.clone()).map_err(named)?)),
+            ),
+        })
+    }
+
+    /// Runs replications `start..end` of every strategy with `threads` workers, streaming
+    /// `replications.csv` to `out` in replication order.
+    pub fn run(
+        &self,
+        start: u64,
+        end: u64,
+        threads: usize,
+        out: impl std::io::Write,
+    ) -> Result<Replications, String> {
+        let settings = MonteCarloSettings {
+            threads,
+            start,
+            end,
+            progress: true,
+        };
+        montecarlo::run(&settings, out, |rep| -> Result<Vec<StrategyRow>, String> {
+            self.scenario
+                .strategies
+                .iter()
+                .map(|s| Ok(StrategyRow::new(s.name.clone(), self.run_one(rep, s)?)))
+                .collect()
+        })
+        .map_err(|e| e.to_string())
+    }
+}
+
+fn m_get(m: &super::world::Metrics, name: &str) -> Option<f64> {
+    m.get(name)
+}
+
+/// Writes `summary.csv` for `table` into `dir`.
+pub fn write_summary(table: &Replications, dir: &Path) -> Result<String, String> {
+    let summary = table.summary();
+    let path = dir.join("summary.csv");
+    let file = std::fs::File::create(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    summary
+        .write_csv(std::io::BufWriter::new(file))
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(summary.to_table())
+}

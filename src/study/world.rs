@@ -1,0 +1,451 @@
+//! The co-simulation of one (replication, strategy): the grid as the kernel's shared world, the
+//! agents and the grid solve as kernel models.
+//!
+//! At every dispatch interval `[t, t + Δt)`, at one instant and in the kernel's phase order:
+//!
+//! 1. **control** — loads, PV plants, wind farms and EV fleets step (each EV fleet runs its own
+//!    charging controller) and add their injections at their buses;
+//! 2. **dispatch** — batteries observe the feeder (the price signal and the net load of the
+//!    step so far) and their rule sets their power;
+//! 3. **solve** — the grid applies the injections to the case's base loads and solves the power
+//!    flow (AC warm-started from the previous step, or DC); the reference bus takes the
+//!    difference (generators keep the case's setpoints); then it accumulates the metrics.
+//!
+//! A power flow that fails is counted (`pf_failed_steps`) and the step is judged on the
+//! previous step's solution, so no step is silently dropped.
+//!
+//! The price signal seen by batteries is SCE's TOU-EV-4 energy price (shipped with the EV
+//! data) at the feeder's local time (UTC − 8 h), in $/MWh.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use gridsim_models::battery::{Battery, BatteryObservation, BatteryRule};
+use gridsim_models::common::StepTime;
+use gridsim_models::ev::tariff::TouTariff;
+use gridsim_models::ev::EvFleet;
+use gridsim_models::load::SyntheticLoad;
+use gridsim_models::solar::PvPlant;
+use gridsim_models::wind::WindFarm;
+use gridsim_networks::acpf::{AcPfSettings, AcPowerFlow, Start};
+use gridsim_networks::dcpf::DcPowerFlow;
+use gridsim_networks::network::PerUnit;
+use gridsim_networks::{Case, Network, PowerFlowResult};
+use gridsim_sim::{Context, Model, Periodic, Phase, SimDuration, SimResult, SimTime};
+
+use super::scenario::PowerFlowKind;
+
+/// The one event of this co-simulation: a dispatch interval begins.
+#[derive(Debug, Clone, Copy)]
+pub enum Tick {
+    /// Step the model for the interval starting now.
+    Step,
+}
+
+/// The power-flow solver of a run.
+enum Solver {
+    Ac(Box<AcPowerFlow>),
+    Dc(Box<DcPowerFlow>),
+}
+
+/// The grid: the network, the injections of the current step, the last solution and the
+/// accumulated metrics.
+pub struct GridWorld {
+    case: Arc<Case>,
+    net: Network,
+    base_pd_pu: Vec<f64>,
+    base_qd_pu: Vec<f64>,
+    /// Agents' net injection at each bus in this step, MW (generation positive).
+    inj_p_mw: Vec<f64>,
+    /// Agents' net reactive injection at each bus in this step, MVAr.
+    inj_q_mvar: Vec<f64>,
+    solver: Solver,
+    last: Option<PowerFlowResult>,
+    last_va_rad: Vec<f64>,
+    start: DateTime<Utc>,
+    dt_s: f64,
+    tariff: Arc<TouTariff>,
+    /// Metrics, in insertion order of first use.
+    metrics: Metrics,
+}
+
+/// Named metrics in a fixed order (first insertion), summed or maximised.
+#[derive(Debug, Default, Clone)]
+pub struct Metrics {
+    names: Vec<String>,
+    values: Vec<f64>,
+}
+
+impl Metrics {
+    /// The grid's metrics, declared up front so that every run has the same columns in the same
+    /// order whatever happens (a metric that is a minimum starts at +∞, sums and maxima of
+    /// non-negative quantities at 0).
+    fn grid() -> Metrics {
+        let mut m = Metrics::default();
+        for name in ["steps", "pf_failed_steps"] {
+            m.add(name, 0.0);
+        }
+        m.min("vm_min_pu", f64::INFINITY);
+        for name in [
+            "voltage_violation_bus_h",
+            "max_branch_loading_pct",
+            "overload_branch_h",
+            "load_mwh",
+            "losses_mwh",
+            "unserved_mwh",
+            "generation_mwh",
+            "generation_peak_mw",
+            "generation_cost_usd",
+            "power_balance_max_abs_mw",
+        ] {
+            m.add(name, 0.0);
+        }
+        m
+    }
+
+    fn slot(&mut self, name: &str, init: f64) -> &mut f64 {
+        let k = match self.names.iter().position(|n| n == name) {
+            Some(k) => k,
+            None => {
+                self.names.push(name.to_string());
+                self.values.push(init);
+                self.names.len() - 1
+            }
+        };
+        &mut self.values[k]
+    }
+    /// Adds `v` to `name`.
+    pub fn add(&mut self, name: &str, v: f64) {
+        *self.slot(name, 0.0) += v;
+    }
+    /// Keeps the largest value of `name`.
+    pub fn max(&mut self, name: &str, v: f64) {
+        let s = self.slot(name, f64::NEG_INFINITY);
+        *s = s.max(v);
+    }
+    /// Keeps the smallest value of `name`.
+    pub fn min(&mut self, name: &str, v: f64) {
+        let s = self.slot(name, f64::INFINITY);
+        *s = s.min(v);
+    }
+    /// Sets `name`.
+    pub fn set(&mut self, name: &str, v: f64) {
+        *self.slot(name, 0.0) = v;
+    }
+    /// The value of `name`, if any.
+    pub fn get(&self, name: &str) -> Option<f64> {
+        self.names.iter().position(|n| n == name).map(|k| self.values[k])
+    }
+    /// `(name, value)` in order.
+    pub fn into_pairs(self) -> Vec<(String, f64)> {
+        self.names.into_iter().zip(self.values).collect()
+    }
+}
+
+impl GridWorld {
+    /// The grid of `case` (compiled as `net`), solved with `kind`, for steps of `dt_s` from
+    /// `start`.
+    pub fn new(
+        case: Arc<Case>,
+        net: Network,
+        kind: PowerFlowKind,
+        start: DateTime<Utc>,
+        dt_s: f64,
+        tariff: Arc<TouTariff>,
+    ) -> GridWorld {
+        let solver = match kind {
+            PowerFlowKind::Ac => Solver::Ac(Box::new(AcPowerFlow::new(&net, AcPfSettings::default()))),
+            PowerFlowKind::Dc => Solver::Dc(Box::new(DcPowerFlow::new(&net))),
+        };
+        let nb = net.n_bus();
+        GridWorld {
+            case,
+            base_pd_pu: net.pd_pu.clone(),
+            base_qd_pu: net.qd_pu.clone(),
+            inj_p_mw: vec![0.0; nb],
+            inj_q_mvar: vec![0.0; nb],
+            last_va_rad: net.va0_rad.clone(),
+            net,
+            solver,
+            last: None,
+            start,
+            dt_s,
+            tariff,
+            metrics: Metrics::grid(),
+        }
+    }
+
+    /// The step time at `now`.
+    fn step_time(&self, now: SimTime) -> StepTime {
+        let t_s = now.as_ms() as f64 / 1000.0;
+        StepTime::new(self.start, 0.0).advanced(t_s)
+    }
+
+    /// Adds an injection (generation positive) at bus index `i`.
+    fn inject(&mut self, i: usize, p_mw: f64, q_mvar: f64) {
+        self.inj_p_mw[i] += p_mw;
+        self.inj_q_mvar[i] += q_mvar;
+    }
+
+    /// Energy price at the feeder at `t`, $/MWh (TOU tariff, local time UTC − 8 h).
+    fn price_usd_per_mwh(&self, t: &StepTime) -> f64 {
+        let local = (t.utc - chrono::Duration::hours(8)).naive_utc();
+        self.tariff.price_usd_per_kwh(&local) * 1000.0
+    }
+
+    /// Net load of the system in this step so far (base load minus agents' injections), MW.
+    fn net_load_mw(&self) -> f64 {
+        let pu = self.net.per_unit();
+        let base: f64 = self.base_pd_pu.iter().map(|&p| pu.to_mw(p)).sum();
+        base - self.inj_p_mw.iter().sum::<f64>()
+    }
+
+    /// The metrics so far.
+    pub fn into_metrics(self) -> Metrics {
+        self.metrics
+    }
+
+    /// Applies the injections, solves, accumulates the metrics, clears the injections.
+    fn solve_step(&mut self) {
+        let pu = self.net.per_unit();
+        for i in 0..self.net.n_bus() {
+            self.net.pd_pu[i] = self.base_pd_pu[i] - pu.to_pu(self.inj_p_mw[i]);
+            self.net.qd_pu[i] = self.base_qd_pu[i] - pu.to_pu(self.inj_q_mvar[i]);
+        }
+        let res = match &mut self.solver {
+            Solver::Ac(pf) => match &self.last {
+                Some(prev) if prev.status.is_converged() => pf.solve(
+                    &self.net,
+                    Start::Warm {
+                        vm_pu: &prev.vm_pu,
+                        va_rad: &self.last_va_rad,
+                    },
+                ),
+                _ => pf.solve(&self.net, Start::Case),
+            },
+            Solver::Dc(pf) => pf.solve(&self.net),
+        };
+        let dt_h = self.dt_s / 3600.0;
+        self.metrics.add("steps", 1.0);
+        let converged = res.status.is_converged();
+        if converged {
+            self.last_va_rad = res.va_deg.iter().map(|&d| PerUnit::deg_to_rad(d)).collect();
+            self.last = Some(res);
+            self.metrics.add("pf_failed_steps", 0.0);
+        } else {
+            self.metrics.add("pf_failed_steps", 1.0);
+        }
+        if let Some(res) = &self.last {
+            judge(&mut self.metrics, &self.case, &self.net, res, dt_h, converged);
+        }
+        self.inj_p_mw.iter_mut().for_each(|x| *x = 0.0);
+        self.inj_q_mvar.iter_mut().for_each(|x| *x = 0.0);
+    }
+}
+
+/// Accumulates the metrics of one step judged on `res` (this step's solution when `converged`,
+/// else the last good one).
+///
+/// `load_mwh` is the demand served at energised buses (base loads net of the agents'
+/// injections); `power_balance_max_abs_mw` is the largest |generation − load − shunt
+/// consumption − losses| over converged steps, a check of the solution that a user can read.
+fn judge(
+    m: &mut Metrics,
+    case: &Case,
+    net: &Network,
+    res: &PowerFlowResult,
+    dt_h: f64,
+    converged: bool,
+) {
+    let pu = net.per_unit();
+    let mut load_mw = 0.0;
+    let mut shunt_mw = 0.0;
+    for i in 0..net.n_bus() {
+        if res.energized[i] {
+            load_mw += pu.to_mw(net.pd_pu[i]);
+            shunt_mw += pu.to_mw(net.gs_pu[i]) * res.vm_pu[i] * res.vm_pu[i];
+        }
+    }
+    m.add("load_mwh", load_mw * dt_h);
+    let mut vmin = f64::INFINITY;
+    let mut viol = 0usize;
+    for i in 0..net.n_bus() {
+        if !res.energized[i] {
+            continue;
+        }
+        let v = res.vm_pu[i];
+        vmin = vmin.min(v);
+        if v < net.vmin_pu[i] - 1e-9 || v > net.vmax_pu[i] + 1e-9 {
+            viol += 1;
+        }
+    }
+    m.min("vm_min_pu", vmin);
+    m.add("voltage_violation_bus_h", viol as f64 * dt_h);
+    let mut max_loading: f64 = 0.0;
+    let mut overloaded = 0usize;
+    for k in 0..net.n_branch() {
+        let rate = net.br_rate_a_pu[k];
+        if !net.branch_connected(k) || !rate.is_finite() || rate <= 0.0 {
+            continue;
+        }
+        let s_from = res.pf_mw[k].hypot(res.qf_mvar[k]);
+        let s_to = res.pt_mw[k].hypot(res.qt_mvar[k]);
+        let pct = 100.0 * s_from.max(s_to) / pu.to_mw(rate);
+        max_loading = max_loading.max(pct);
+        if pct > 100.0 + 1e-9 {
+            overloaded += 1;
+        }
+    }
+    m.max("max_branch_loading_pct", max_loading);
+    m.add("overload_branch_h", overloaded as f64 * dt_h);
+    let losses_mw: f64 = res.pf_mw.iter().zip(&res.pt_mw).map(|(a, b)| a + b).sum();
+    m.add("losses_mwh", losses_mw * dt_h);
+    m.add("unserved_mwh", res.unserved_mw * dt_h);
+    let mut cost = 0.0;
+    let mut gen_mw = 0.0;
+    for (g, &p) in res.pg_mw.iter().enumerate() {
+        gen_mw += p;
+        if let Some(c) = case.gencost.get(g) {
+            if net.gen_connected(g) {
+                cost += c.cost_usd_per_h(p);
+            }
+        }
+    }
+    m.add("generation_mwh", gen_mw * dt_h);
+    if converged {
+        m.max(
+            "power_balance_max_abs_mw",
+            (gen_mw - load_mw - shunt_mw - losses_mw).abs(),
+        );
+    }
+    m.max("generation_peak_mw", gen_mw);
+    m.add("generation_cost_usd", cost * dt_h);
+}
+
+/// The grid solve as a kernel model (phase `solve`, every step).
+pub struct GridModel {
+    /// Step length.
+    pub every: SimDuration,
+}
+
+impl Model<GridWorld, Tick> for GridModel {
+    fn init(&mut self, ctx: &mut Context<'_, GridWorld, Tick>) -> SimResult<()> {
+        let me = ctx.me();
+        ctx.every(Periodic::every(self.every).phase(Phase::SOLVE), me, Tick::Step)?;
+        Ok(())
+    }
+    fn handle(&mut self, _: Tick, ctx: &mut Context<'_, GridWorld, Tick>) -> SimResult<()> {
+        ctx.world().solve_step();
+        Ok(())
+    }
+}
+
+/// What an agent model wraps.
+pub enum Agent {
+    /// EV fleet.
+    Ev(Box<EvFleet>),
+    /// PV plant.
+    Pv(Box<PvPlant>),
+    /// Wind farm.
+    Wind(Box<WindFarm>),
+    /// Battery and its rule (`None`: idle).
+    Battery(Box<Battery>, Option<BatteryRule>),
+    /// Synthetic load.
+    Load(Box<SyntheticLoad>),
+}
+
+/// An agent at a bus as a kernel model.
+pub struct AgentModel {
+    /// Metric prefix (the agent kind): metrics are summed over agents of one kind.
+    pub kind: &'static str,
+    /// Bus index in the network.
+    pub bus: usize,
+    /// The agent.
+    pub agent: Agent,
+    /// Step length.
+    pub every: SimDuration,
+    /// Number of steps of the horizon (the last one closes the agent's books).
+    pub n_steps: u64,
+    /// Steps taken so far.
+    pub taken: u64,
+}
+
+impl Model<GridWorld, Tick> for AgentModel {
+    fn init(&mut self, ctx: &mut Context<'_, GridWorld, Tick>) -> SimResult<()> {
+        let me = ctx.me();
+        let phase = match self.agent {
+            Agent::Battery(..) => Phase::DISPATCH,
+            _ => Phase::CONTROL,
+        };
+        ctx.every(Periodic::every(self.every).phase(phase), me, Tick::Step)?;
+        Ok(())
+    }
+
+    fn handle(&mut self, _: Tick, ctx: &mut Context<'_, GridWorld, Tick>) -> SimResult<()> {
+        let now = ctx.now();
+        let t = ctx.world().step_time(now);
+        let dt_s = ctx.world().dt_s;
+        let dt_h = dt_s / 3600.0;
+        self.taken += 1;
+        let last = self.taken == self.n_steps;
+        let bus = self.bus;
+        let kind = self.kind;
+        match &mut self.agent {
+            Agent::Ev(fleet) => {
+                let out = fleet.step(&t, dt_s, ctx.rng());
+                let w = ctx.world();
+                w.inject(bus, -out.p_mw, -out.q_mvar);
+                if last {
+                    let m = fleet.finish();
+                    let mm = &mut w.metrics;
+                    mm.add("ev_requested_kwh", m.energy_requested_kwh);
+                    mm.add("ev_delivered_kwh", m.energy_delivered_kwh);
+                    mm.add("ev_sessions", m.sessions as f64);
+                    mm.add("ev_sessions_unmet", m.sessions_unmet as f64);
+                    mm.add("ev_sessions_blocked", m.sessions_blocked as f64);
+                    mm.max("ev_peak_kw", m.peak_kw);
+                    mm.add("ev_energy_cost_usd", m.energy_cost_usd);
+                }
+            }
+            Agent::Pv(pv) => {
+                let out = pv.step(&t, dt_s, ctx.rng());
+                let w = ctx.world();
+                w.inject(bus, out.p_mw, out.q_mvar);
+                w.metrics.add("pv_energy_mwh", out.p_mw * dt_h);
+                w.metrics.add("pv_clipped_mwh", out.clipped_mw * dt_h);
+            }
+            Agent::Wind(farm) => {
+                let out = farm.step(&t, dt_s, ctx.rng());
+                let w = ctx.world();
+                w.inject(bus, out.p_mw, 0.0);
+                w.metrics.add("wind_energy_mwh", out.p_mw * dt_h);
+            }
+            Agent::Load(load) => {
+                let out = load.step(&t, dt_s, ctx.rng());
+                let w = ctx.world();
+                w.inject(bus, -out.p_mw, -out.q_mvar);
+                w.metrics.add(&format!("{kind}_energy_mwh"), out.p_mw * dt_h);
+            }
+            Agent::Battery(battery, rule) => {
+                let w = ctx.world();
+                let obs = BatteryObservation {
+                    price_usd_per_mwh: w.price_usd_per_mwh(&t),
+                    feeder_load_mw: w.net_load_mw(),
+                };
+                let out = match rule {
+                    Some(r) => r.control(&obs, battery, dt_s),
+                    None => battery.step(0.0, dt_s),
+                };
+                w.inject(bus, out.p_mw, out.q_mvar);
+                w.metrics.add("battery_charged_mwh", out.charged_mwh);
+                w.metrics.add("battery_discharged_mwh", out.discharged_mwh);
+                w.metrics.add("battery_losses_mwh", out.losses_mwh);
+                w.metrics.add(
+                    "battery_energy_cost_usd",
+                    (out.charged_mwh - out.discharged_mwh) * obs.price_usd_per_mwh,
+                );
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,219 @@
+//! `gridsim run`, `check` and `merge` on scenario files: located errors, determinism across
+//! thread counts, shards that merge exactly, power balance and EV invariants in the outputs.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn gridsim(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_gridsim"))
+        .args(args)
+        .output()
+        .expect("gridsim runs")
+}
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn scenario(name: &str) -> String {
+    root()
+        .join("scenarios")
+        .join(format!("{name}.ron"))
+        .display()
+        .to_string()
+}
+
+/// A fresh scratch folder under the target directory.
+fn scratch(name: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("scratch folder");
+    dir
+}
+
+fn read(path: &Path) -> Vec<u8> {
+    std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+fn run(scn: &str, out: &Path, extra: &[&str]) {
+    let mut args = vec!["run", scn, "--out", out.to_str().expect("utf-8 path")];
+    args.extend_from_slice(extra);
+    let o = gridsim(&args);
+    assert!(
+        o.status.success(),
+        "gridsim {args:?} failed: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+/// (header, rows) of a replications.csv.
+fn table(path: &Path) -> (Vec<String>, Vec<Vec<String>>) {
+    let text = String::from_utf8(read(path)).expect("utf-8");
+    let mut lines = text.lines().map(|l| l.split(',').map(str::to_string).collect::<Vec<_>>());
+    let header = lines.next().expect("header");
+    (header, lines.collect())
+}
+
+fn column(header: &[String], name: &str) -> usize {
+    header
+        .iter()
+        .position(|h| h == name)
+        .unwrap_or_else(|| panic!("no column {name} in {header:?}"))
+}
+
+#[test]
+fn every_shipped_scenario_checks() {
+    for entry in std::fs::read_dir(root().join("scenarios")).expect("scenarios/") {
+        let path = entry.expect("entry").path();
+        if path.extension().is_some_and(|e| e == "ron") {
+            let o = gridsim(&["check", path.to_str().expect("utf-8")]);
+            assert!(
+                o.status.success(),
+                "{}: {}",
+                path.display(),
+                String::from_utf8_lossy(&o.stderr)
+            );
+        }
+    }
+}
+
+#[test]
+fn check_reports_every_problem_with_file_line_and_column() {
+    let dir = scratch("check_problems");
+    let case = root().join("networks/cases/matpower/case33bw.m");
+    let text = format!(
+        r#"(
+    name: "bad",
+    network: "{}",
+    start_utc: "2019-03-05T08:00:00Z",
+    horizon_h: 24.0,
+    resolution_min: 7,
+    agents: [
+        battery(
+            name: "b1",
+            bus: 99,
+            params: (p_charge_max_mw: 1.0, p_discharge_max_mw: 1.0, energy_capacity_mwh: 2.0,
+                     eta_charge: 1.2, eta_discharge: 0.95),
+            rule: None,
+        ),
+    ],
+)
+"#,
+        case.display()
+    );
+    let path = dir.join("bad.ron");
+    std::fs::write(&path, text).expect("write");
+    let o = gridsim(&["check", path.to_str().expect("utf-8")]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    let file = path.display().to_string();
+    // resolution_min is on line 6, column 5; the battery's name on line 9, column 19.
+    assert!(err.contains(&format!("{file}:6:5: resolution_min")), "{err}");
+    assert!(err.contains(&format!("{file}:9:19: agent \"b1\": bus 99 does not exist")), "{err}");
+    assert!(err.contains("eta_charge"), "{err}");
+}
+
+#[test]
+fn a_misspelled_field_is_a_located_syntax_error() {
+    let dir = scratch("check_syntax");
+    let path = dir.join("typo.ron");
+    std::fs::write(
+        &path,
+        "(\n    name: \"typo\",\n    network: \"x.m\",\n    start_utc: \"2019-03-05T08:00:00Z\",\n    horizon_hours: 24.0,\n)\n",
+    )
+    .expect("write");
+    let o = gridsim(&["check", path.to_str().expect("utf-8")]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains(&format!("{}:5:", path.display())), "{err}");
+    assert!(err.contains("horizon_hours"), "{err}");
+    // `run` refuses it with the same message and the input-error exit code.
+    let o = gridsim(&["run", path.to_str().expect("utf-8")]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn results_are_byte_identical_at_one_and_two_threads() {
+    let scn = scenario("ev_feeder_day");
+    let one = scratch("threads_1");
+    let two = scratch("threads_2");
+    run(&scn, &one, &["--replications", "4", "--threads", "1"]);
+    run(&scn, &two, &["--replications", "4", "--threads", "2"]);
+    for f in ["replications.csv", "summary.csv"] {
+        assert_eq!(read(&one.join(f)), read(&two.join(f)), "{f} differs");
+    }
+}
+
+#[test]
+fn shards_merge_into_the_whole_study_exactly() {
+    let scn = scenario("ev_feeder_day");
+    let whole = scratch("shard_whole");
+    let a = scratch("shard_a");
+    let b = scratch("shard_b");
+    let merged = scratch("shard_merged");
+    run(&scn, &whole, &["--replications", "4"]);
+    run(&scn, &a, &["--replications", "1"]);
+    run(&scn, &b, &["--first-replication", "1", "--replications", "3", "--threads", "2"]);
+    // Shards given in any order.
+    let o = gridsim(&[
+        "merge",
+        b.to_str().expect("utf-8"),
+        a.to_str().expect("utf-8"),
+        "--out",
+        merged.to_str().expect("utf-8"),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    for f in ["replications.csv", "summary.csv"] {
+        assert_eq!(read(&whole.join(f)), read(&merged.join(f)), "{f} differs");
+    }
+    // A shard given twice is refused, naming the duplicated row.
+    let o = gridsim(&[
+        "merge",
+        a.to_str().expect("utf-8"),
+        a.to_str().expect("utf-8"),
+        "--out",
+        merged.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", String::from_utf8_lossy(&o.stdout));
+}
+
+#[test]
+fn ev_day_balances_power_and_respects_the_charging_limit() {
+    let out = scratch("ev_day_invariants");
+    run(&scenario("ev_feeder_day"), &out, &["--replications", "3"]);
+    let (h, rows) = table(&out.join("replications.csv"));
+    assert_eq!(rows.len(), 3 * 3, "3 replications × 3 strategies");
+    let v = |row: &[String], name: &str| -> f64 {
+        row[column(&h, name)].parse().unwrap_or_else(|e| panic!("{name}: {e}"))
+    };
+    // case33bw: 3.715 MW of base load, no bus shunts.
+    let base_load_mwh = 3.715 * 24.0;
+    for row in &rows {
+        let strategy = row[column(&h, "strategy")].as_str();
+        assert_eq!(v(row, "steps"), 288.0);
+        assert_eq!(v(row, "pf_failed_steps"), 0.0);
+        // Kirchhoff at every step: |generation − load − losses| ≤ 1e-6 MW (NR tolerance 1e-8 pu
+        // on a 10 MVA base).
+        assert!(v(row, "power_balance_max_abs_mw") <= 1e-6, "{row:?}");
+        // Served load = base load + the energy the chargers drew, to 1e-9 MWh.
+        let ev_mwh = v(row, "ev_delivered_kwh") / 1000.0;
+        assert!((v(row, "load_mwh") - base_load_mwh - ev_mwh).abs() <= 1e-9 * base_load_mwh, "{row:?}");
+        // Generation = load + losses over the day, to 1e-6 MWh.
+        let gap = v(row, "generation_mwh") - v(row, "load_mwh") - v(row, "losses_mwh");
+        assert!(gap.abs() <= 1e-6, "{row:?}");
+        // No EV gets more than it asked for.
+        assert!(v(row, "ev_delivered_kwh") <= v(row, "ev_requested_kwh") + 1e-9);
+        // Controlled strategies hold each garage at its 40 kW limit; uncontrolled does not.
+        let peak = v(row, "ev_peak_kw");
+        match strategy {
+            "edf" | "llf" => assert!(peak <= 40.0 + 1e-9, "{row:?}"),
+            "uncontrolled" => assert!(peak > 40.0, "{row:?}"),
+            other => panic!("unexpected strategy {other}"),
+        }
+    }
+    // Common random numbers: the strategies of one replication see the same EV arrivals.
+    for rep in rows.chunks(3) {
+        let req: Vec<f64> = rep.iter().map(|r| v(r, "ev_requested_kwh")).collect();
+        assert!(req.iter().all(|&x| x == req[0]), "{rep:?}");
+    }
+}
