@@ -254,6 +254,19 @@ impl<'a, W, E> Context<'a, W, E> {
     pub fn cancel(&mut self, id: EventId) -> bool {
         self.queue.cancel(id)
     }
+    /// Moves a pending event to `(t, phase)` (see [`EventQueue::reschedule`]); `None` if it
+    /// was already delivered or cancelled.
+    ///
+    /// # Errors
+    /// [`SimError::ScheduledInPast`].
+    pub fn reschedule(
+        &mut self,
+        id: EventId,
+        t: SimTime,
+        phase: Phase,
+    ) -> SimResult<Option<EventId>> {
+        self.queue.reschedule(id, t, phase)
+    }
     /// Starts a periodic process delivering clones of `event` to `target`.
     ///
     /// # Errors
