@@ -755,6 +755,27 @@ mod tests {
         assert_eq!(at(15, Phase::RECORD), SimTime::from_minutes(30));
     }
 
+    proptest::proptest! {
+        /// `first_at_or_after` agrees with a brute-force search over k = 0, 1, 2, …
+        #[test]
+        fn first_occurrence_matches_brute_force(
+            period_ms in 1i64..500,
+            offset_ms in 0i64..2_000,
+            now_ms in 0i64..5_000,
+            phase in 0u8..60,
+            now_phase in 0u8..60,
+        ) {
+            let p = Periodic::every(SimDuration::from_ms(period_ms))
+                .offset(SimDuration::from_ms(offset_ms))
+                .phase(Phase::new(phase));
+            let now = (SimTime::from_ms(now_ms), Phase::new(now_phase));
+            let brute = (0..)
+                .map(|k| SimTime::from_ms(offset_ms + k * period_ms))
+                .find(|&t| (t, Phase::new(phase)) >= now);
+            proptest::prop_assert_eq!(Some(p.first_at_or_after(now.0, now.1)), brute);
+        }
+    }
+
     #[test]
     fn cancelled_process_stops_firing() {
         let mut sim = Simulation::new(Log::new(), 1, 0);
