@@ -76,6 +76,17 @@ pub trait Model<W, E> {
     fn handle(&mut self, event: E, ctx: &mut Context<'_, W, E>) -> SimResult<()>;
 }
 
+/// A boxed model is a model, so models built at run time (from a scenario file) can be
+/// added as `Box<dyn Model<W, E>>`.
+impl<W, E, M: Model<W, E> + ?Sized> Model<W, E> for Box<M> {
+    fn init(&mut self, ctx: &mut Context<'_, W, E>) -> SimResult<()> {
+        (**self).init(ctx)
+    }
+    fn handle(&mut self, event: E, ctx: &mut Context<'_, W, E>) -> SimResult<()> {
+        (**self).handle(event, ctx)
+    }
+}
+
 /// A periodic schedule: at `offset + k·period` (k = 0, 1, …) while before `until`, in `phase`.
 ///
 /// ```
@@ -805,6 +816,20 @@ mod tests {
             "{msg}"
         );
         assert!(msg.contains("cannot schedule"), "{msg}");
+    }
+
+    #[test]
+    fn boxed_models_built_at_run_time_can_be_added() {
+        let mut sim = Simulation::new(Log::new(), 1, 0);
+        let models: Vec<(&str, Box<dyn Model<Log, u32>>)> =
+            vec![("x", Box::new(Logger)), ("y", Box::new(Logger))];
+        for (name, m) in models {
+            let id = sim.add_model(name, m).unwrap();
+            sim.schedule(SimTime::ZERO, Phase::MEASURE, id, 1).unwrap();
+        }
+        sim.run_until(SimTime::from_ms(1)).unwrap();
+        let names: Vec<&str> = sim.world().iter().map(|e| e.2.as_str()).collect();
+        assert_eq!(names, ["x", "y"]);
     }
 
     #[test]
