@@ -821,8 +821,8 @@ mod tests {
     #[test]
     fn boxed_models_built_at_run_time_can_be_added() {
         let mut sim = Simulation::new(Log::new(), 1, 0);
-        let models: Vec<(&str, Box<dyn Model<Log, u32>>)> =
-            vec![("x", Box::new(Logger)), ("y", Box::new(Logger))];
+        type Boxed = Box<dyn Model<Log, u32>>;
+        let models: Vec<(&str, Boxed)> = vec![("x", Box::new(Logger)), ("y", Box::new(Logger))];
         for (name, m) in models {
             let id = sim.add_model(name, m).unwrap();
             sim.schedule(SimTime::ZERO, Phase::MEASURE, id, 1).unwrap();
