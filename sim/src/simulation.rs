@@ -217,6 +217,30 @@ impl<'a, W, E> Context<'a, W, E> {
     pub fn rng(&mut self) -> &mut StreamRng {
         self.rng
     }
+    /// The world, this model's random stream and the recorder at once, for a handler that
+    /// draws and writes in one expression.
+    ///
+    /// ```
+    /// # use gridsim_sim::{Context, Model, Phase, SimResult, SimTime, Simulation};
+    /// use rand::Rng;
+    /// struct Pv;
+    /// impl Model<Vec<f64>, ()> for Pv {
+    ///     fn handle(&mut self, _: (), ctx: &mut Context<'_, Vec<f64>, ()>) -> SimResult<()> {
+    ///         let (world, rng, _recorder) = ctx.split();
+    ///         world.push(rng.random_range(0.0..5.0));
+    ///         Ok(())
+    ///     }
+    /// }
+    /// let mut sim = Simulation::new(Vec::new(), 3, 0);
+    /// let pv = sim.add_model("pv", Pv)?;
+    /// sim.schedule(SimTime::ZERO, Phase::DISPATCH, pv, ())?;
+    /// sim.run_until(SimTime::from_ms(1))?;
+    /// assert!((0.0..5.0).contains(&sim.world()[0]));
+    /// # Ok::<(), gridsim_sim::SimError>(())
+    /// ```
+    pub fn split(&mut self) -> (&mut W, &mut StreamRng, &mut Recorder) {
+        (self.world, self.rng, self.recorder)
+    }
     /// A fresh generator for the stream named `"{model name}/{suffix}"`, for a model that
     /// wants several independent streams (keep it in the model's state).
     pub fn substream(&self, suffix: &str) -> StreamRng {
