@@ -1,0 +1,2 @@
+//! Workloads shared by the kernel benches and examples.
+pub mod phold;
