@@ -374,10 +374,30 @@ impl PvPlant {
         w: &Weather,
         rng: &mut impl Rng,
     ) -> PvOutput {
+        let eph = Self::mid_step_ephemeris(t, dt_s, self.params.delta_t_s);
+        self.step_shared(t, dt_s, &eph, w, rng)
+    }
+
+    /// The observer-independent sun ephemeris at the middle of the step, to be computed once per
+    /// step and passed to [`PvPlant::step_shared`] of every plant with the same ΔT.
+    pub fn mid_step_ephemeris(t: &StepTime, dt_s: f64, delta_t_s: f64) -> spa::Ephemeris {
+        spa::ephemeris(&t.advanced(dt_s / 2.0).utc, delta_t_s)
+    }
+
+    /// One step with a shared ephemeris from [`PvPlant::mid_step_ephemeris`] (same result as
+    /// [`PvPlant::step_with_weather`] when `eph` was computed with this plant's `delta_t_s`).
+    pub fn step_shared(
+        &mut self,
+        t: &StepTime,
+        dt_s: f64,
+        eph: &spa::Ephemeris,
+        w: &Weather,
+        rng: &mut impl Rng,
+    ) -> PvOutput {
         let k = self.next_clear_sky_index(dt_s, rng);
         let p = &self.params;
         let mid = t.advanced(dt_s / 2.0).utc;
-        let sun = spa::sun_position(&mid, &self.observer);
+        let sun = spa::topocentric(eph, &self.observer);
         let e0 = irradiance::extraterrestrial_w_per_m2(mid.ordinal());
         let cs = irradiance::ineichen(sun.zenith_deg, p.linke_turbidity, p.elevation_m, e0);
         let irr = if p.clouds.is_some() {

@@ -86,10 +86,29 @@ fn rem360(x: f64) -> f64 {
     x.rem_euclid(360.0)
 }
 
+/// The observer-independent part of SPA at one instant (steps 1–6): compute it once per step
+/// and share it among all plants with [`topocentric`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Ephemeris {
+    /// Apparent sidereal time at Greenwich ν, degrees.
+    pub nu_deg: f64,
+    /// Geocentric right ascension α, degrees.
+    pub alpha_deg: f64,
+    /// Geocentric declination δ, degrees.
+    pub delta_deg: f64,
+    /// Earth–sun distance R, AU.
+    pub r_au: f64,
+}
+
 /// Sun position for `utc` seen by `obs` (SPA, Reda & Andreas 2004).
 pub fn sun_position(utc: &DateTime<Utc>, obs: &Observer) -> SunPosition {
+    topocentric(&ephemeris(utc, obs.delta_t_s), obs)
+}
+
+/// Steps 1–6 of SPA for `utc` with ΔT = `delta_t_s`.
+pub fn ephemeris(utc: &DateTime<Utc>, delta_t_s: f64) -> Ephemeris {
     let jd = julian_day(utc);
-    let jde = jd + obs.delta_t_s / 86400.0;
+    let jde = jd + delta_t_s / 86400.0;
     let jc = (jd - 2451545.0) / 36525.0;
     let jce = (jde - 2451545.0) / 36525.0;
     let jme = jce / 10.0;
@@ -165,6 +184,17 @@ pub fn sun_position(utc: &DateTime<Utc>, obs: &Observer) -> SunPosition {
     let delta = (br.sin() * er.cos() + br.cos() * er.sin() * lr.sin())
         .asin()
         .to_degrees();
+    Ephemeris {
+        nu_deg: nu,
+        alpha_deg: alpha,
+        delta_deg: delta,
+        r_au,
+    }
+}
+
+/// Steps 7–10 of SPA: the sun seen by `obs` given the instant's [`Ephemeris`].
+pub fn topocentric(eph: &Ephemeris, obs: &Observer) -> SunPosition {
+    let (nu, alpha, delta, r_au) = (eph.nu_deg, eph.alpha_deg, eph.delta_deg, eph.r_au);
     let h = rem360(nu + obs.lon_deg - alpha);
 
     let xi = (8.794 / (3600.0 * r_au)).to_radians();
