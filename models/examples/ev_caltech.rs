@@ -22,22 +22,47 @@ fn main() -> std::process::ExitCode {
 }
 
 fn run() -> Result<(), Box<dyn std::error::Error>> {
-    let limits: Vec<f64> = std::env::args().skip(1).map(|a| a.parse()).collect::<Result<_, _>>()?;
-    let limits = if limits.is_empty() { vec![50.0, 100.0] } else { limits };
+    let limits: Vec<f64> = std::env::args()
+        .skip(1)
+        .map(|a| a.parse())
+        .collect::<Result<_, _>>()?;
+    let limits = if limits.is_empty() {
+        vec![50.0, 100.0]
+    } else {
+        limits
+    };
     let gz = include_bytes!("../data/acn/caltech_mar2019_sessions.csv.gz");
     let mut text = String::new();
     flate2::read::GzDecoder::new(&gz[..]).read_to_string(&mut text)?;
     let sessions = parse_period_sessions(&text, "caltech_mar2019_sessions.csv.gz", 300.0)?;
-    let tariff = Arc::new(TouTariff::parse(include_str!("../data/acn/sce_tou_ev_4_march_2019.json"), "sce_tou_ev_4")?);
+    let tariff = Arc::new(TouTariff::parse(
+        include_str!("../data/acn/sce_tou_ev_4_march_2019.json"),
+        "sce_tou_ev_4",
+    )?);
     let last = sessions.iter().map(|s| s.departure_s).fold(0.0, f64::max);
     println!("controller,limit_kw,sessions,unmet,requested_kwh,delivered_kwh,delivered_pct,peak_kw,energy_cost_usd");
     for &limit in &limits {
-        for ctrl in [EvController::Uncontrolled, EvController::EarliestDeadlineFirst, EvController::LeastLaxityFirst] {
-            let params = EvFleetParams { chargers: 1000, evse_max_kw: 6.6, feeder_limit_kw: Some(limit), controller: ctrl, utc_offset_h: -8.0 };
+        for ctrl in [
+            EvController::Uncontrolled,
+            EvController::EarliestDeadlineFirst,
+            EvController::LeastLaxityFirst,
+        ] {
+            let params = EvFleetParams {
+                chargers: 1000,
+                evse_max_kw: 6.6,
+                feeder_limit_kw: Some(limit),
+                controller: ctrl,
+                utc_offset_h: -8.0,
+            };
             let mut fleet = EvFleet::replay(params, sessions.clone(), Some(tariff.clone()))?;
             let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0);
             // 2019-03-01 00:00 local (UTC−8).
-            let mut t = StepTime::new(Utc.with_ymd_and_hms(2019, 3, 1, 8, 0, 0).single().unwrap_or_default(), 0.0);
+            let mut t = StepTime::new(
+                Utc.with_ymd_and_hms(2019, 3, 1, 8, 0, 0)
+                    .single()
+                    .unwrap_or_default(),
+                0.0,
+            );
             while t.t_s <= last {
                 fleet.step(&t, 300.0, &mut rng);
                 t = t.advanced(300.0);

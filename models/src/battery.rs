@@ -67,7 +67,12 @@ impl BatteryParams {
         v.efficiency("eta_discharge", self.eta_discharge);
         v.in_range("soc_min_frac", self.soc_min_frac, 0.0, 1.0);
         v.in_range("soc_max_frac", self.soc_max_frac, 0.0, 1.0);
-        v.ordered("soc_min_frac", self.soc_min_frac, "soc_max_frac", self.soc_max_frac);
+        v.ordered(
+            "soc_min_frac",
+            self.soc_min_frac,
+            "soc_max_frac",
+            self.soc_max_frac,
+        );
         v.check(
             self.soc_init_frac >= self.soc_min_frac && self.soc_init_frac <= self.soc_max_frac,
             "soc_init_frac",
@@ -138,8 +143,12 @@ impl Battery {
         }
         let e_min = p.soc_min_frac * p.energy_capacity_mwh;
         let e_max = p.soc_max_frac * p.energy_capacity_mwh;
-        let d = p.p_discharge_max_mw.min(((self.energy_mwh - e_min) * p.eta_discharge / dt_h).max(0.0));
-        let c = p.p_charge_max_mw.min(((e_max - self.energy_mwh) / (p.eta_charge * dt_h)).max(0.0));
+        let d = p
+            .p_discharge_max_mw
+            .min(((self.energy_mwh - e_min) * p.eta_discharge / dt_h).max(0.0));
+        let c = p
+            .p_charge_max_mw
+            .min(((e_max - self.energy_mwh) / (p.eta_charge * dt_h)).max(0.0));
         (-c, d)
     }
 
@@ -147,7 +156,11 @@ impl Battery {
     pub fn step(&mut self, request_p_mw: f64, dt_s: f64) -> BatteryOutput {
         let p = &self.params;
         let (lo, hi) = self.feasible_range_mw(dt_s);
-        let req = if request_p_mw.is_finite() { request_p_mw } else { 0.0 };
+        let req = if request_p_mw.is_finite() {
+            request_p_mw
+        } else {
+            0.0
+        };
         let p_mw = req.clamp(lo, hi);
         let dt_h = dt_s.max(0.0) / 3600.0;
         let (charged, discharged) = (((-p_mw).max(0.0)) * dt_h, p_mw.max(0.0) * dt_h);
@@ -156,7 +169,8 @@ impl Battery {
         let e_min = p.soc_min_frac * p.energy_capacity_mwh;
         let e_max = p.soc_max_frac * p.energy_capacity_mwh;
         // The clamp guards against rounding at the bounds only; the limits above keep E' inside.
-        self.energy_mwh = (self.energy_mwh + stored_in - stored_out).clamp(e_min.min(self.energy_mwh), e_max.max(self.energy_mwh));
+        self.energy_mwh = (self.energy_mwh + stored_in - stored_out)
+            .clamp(e_min.min(self.energy_mwh), e_max.max(self.energy_mwh));
         BatteryOutput {
             p_mw,
             q_mvar: 0.0,
@@ -204,12 +218,23 @@ impl BatteryRule {
     pub fn validate(&self) -> Result<(), AgentError> {
         let mut v = Validator::new("battery_rule");
         match self {
-            Self::PriceThreshold { charge_below_usd_per_mwh: c, discharge_above_usd_per_mwh: d } => {
+            Self::PriceThreshold {
+                charge_below_usd_per_mwh: c,
+                discharge_above_usd_per_mwh: d,
+            } => {
                 v.finite("charge_below_usd_per_mwh", *c);
                 v.finite("discharge_above_usd_per_mwh", *d);
-                v.ordered("charge_below_usd_per_mwh", *c, "discharge_above_usd_per_mwh", *d);
+                v.ordered(
+                    "charge_below_usd_per_mwh",
+                    *c,
+                    "discharge_above_usd_per_mwh",
+                    *d,
+                );
             }
-            Self::PeakShaving { feeder_limit_mw: l, charge_below_mw: c } => {
+            Self::PeakShaving {
+                feeder_limit_mw: l,
+                charge_below_mw: c,
+            } => {
                 v.finite("feeder_limit_mw", *l);
                 v.finite("charge_below_mw", *c);
                 v.ordered("charge_below_mw", *c, "feeder_limit_mw", *l);
@@ -222,7 +247,10 @@ impl BatteryRule {
     pub fn request_mw(&self, obs: &BatteryObservation, battery: &Battery) -> f64 {
         let p = battery.params();
         match *self {
-            Self::PriceThreshold { charge_below_usd_per_mwh, discharge_above_usd_per_mwh } => {
+            Self::PriceThreshold {
+                charge_below_usd_per_mwh,
+                discharge_above_usd_per_mwh,
+            } => {
                 if obs.price_usd_per_mwh <= charge_below_usd_per_mwh {
                     -p.p_charge_max_mw
                 } else if obs.price_usd_per_mwh >= discharge_above_usd_per_mwh {
@@ -231,7 +259,10 @@ impl BatteryRule {
                     0.0
                 }
             }
-            Self::PeakShaving { feeder_limit_mw, charge_below_mw } => {
+            Self::PeakShaving {
+                feeder_limit_mw,
+                charge_below_mw,
+            } => {
                 let l = obs.feeder_load_mw;
                 if l > feeder_limit_mw {
                     l - feeder_limit_mw
@@ -245,7 +276,12 @@ impl BatteryRule {
     }
 
     /// Requests, then steps the battery.
-    pub fn control(&self, obs: &BatteryObservation, battery: &mut Battery, dt_s: f64) -> BatteryOutput {
+    pub fn control(
+        &self,
+        obs: &BatteryObservation,
+        battery: &mut Battery,
+        dt_s: f64,
+    ) -> BatteryOutput {
         let r = self.request_mw(obs, battery);
         battery.step(r, dt_s)
     }
@@ -288,23 +324,53 @@ mod tests {
     #[test]
     fn peak_shaving_holds_the_limit_while_energy_lasts() {
         let mut b = Battery::new(params()).unwrap_or_else(|e| panic!("{e}"));
-        let rule = BatteryRule::PeakShaving { feeder_limit_mw: 5.0, charge_below_mw: 4.0 };
+        let rule = BatteryRule::PeakShaving {
+            feeder_limit_mw: 5.0,
+            charge_below_mw: 4.0,
+        };
         // 5.6 MW load → discharge 0.6 MW → feeder at 5.0 MW.
-        let o = rule.control(&BatteryObservation { feeder_load_mw: 5.6, ..Default::default() }, &mut b, 900.0);
+        let o = rule.control(
+            &BatteryObservation {
+                feeder_load_mw: 5.6,
+                ..Default::default()
+            },
+            &mut b,
+            900.0,
+        );
         assert!((o.p_mw - 0.6).abs() < 1e-12);
         // 3.7 MW load → charge 0.3 MW, feeder at 4.0 MW (≤ charge_below).
-        let o = rule.control(&BatteryObservation { feeder_load_mw: 3.7, ..Default::default() }, &mut b, 900.0);
+        let o = rule.control(
+            &BatteryObservation {
+                feeder_load_mw: 3.7,
+                ..Default::default()
+            },
+            &mut b,
+            900.0,
+        );
         assert!((o.p_mw + 0.3).abs() < 1e-12);
         // 4.5 MW: between thresholds, idle.
-        let o = rule.control(&BatteryObservation { feeder_load_mw: 4.5, ..Default::default() }, &mut b, 900.0);
+        let o = rule.control(
+            &BatteryObservation {
+                feeder_load_mw: 4.5,
+                ..Default::default()
+            },
+            &mut b,
+            900.0,
+        );
         assert_eq!(o.p_mw, 0.0);
     }
 
     #[test]
     fn price_threshold_rule() {
         let mut b = Battery::new(params()).unwrap_or_else(|e| panic!("{e}"));
-        let rule = BatteryRule::PriceThreshold { charge_below_usd_per_mwh: 20.0, discharge_above_usd_per_mwh: 60.0 };
-        let obs = |p| BatteryObservation { price_usd_per_mwh: p, ..Default::default() };
+        let rule = BatteryRule::PriceThreshold {
+            charge_below_usd_per_mwh: 20.0,
+            discharge_above_usd_per_mwh: 60.0,
+        };
+        let obs = |p| BatteryObservation {
+            price_usd_per_mwh: p,
+            ..Default::default()
+        };
         assert_eq!(rule.control(&obs(10.0), &mut b, 900.0).p_mw, -1.0);
         assert_eq!(rule.control(&obs(40.0), &mut b, 900.0).p_mw, 0.0);
         assert_eq!(rule.control(&obs(80.0), &mut b, 900.0).p_mw, 1.0);
@@ -316,16 +382,23 @@ mod tests {
         p.eta_charge = 1.1;
         p.soc_min_frac = 0.95;
         p.energy_capacity_mwh = -1.0;
-        let e = p.validate().err().map(|e| e.to_string()).unwrap_or_default();
-        for f in ["battery.eta_charge", "battery.energy_capacity_mwh", "battery.soc_min_frac/soc_max_frac", "battery.soc_init_frac"] {
+        let e = crate::common::err_text(p.validate());
+        for f in [
+            "battery.eta_charge",
+            "battery.energy_capacity_mwh",
+            "battery.soc_min_frac/soc_max_frac",
+            "battery.soc_init_frac",
+        ] {
             assert!(e.contains(f), "{f} missing in {e}");
         }
-        let r: Result<BatteryRule, _> = serde_json::from_str(r#"{"kind": "peak_shaving", "feeder_limit_mw": 5, "charge_below_mw": 6}"#);
+        let r: Result<BatteryRule, _> = serde_json::from_str(
+            r#"{"kind": "peak_shaving", "feeder_limit_mw": 5, "charge_below_mw": 6}"#,
+        );
         let r = r.unwrap_or_else(|e| panic!("{e}"));
         assert!(r.validate().is_err());
         let r: Result<BatteryParams, _> = serde_json::from_str(
             r#"{"p_charge_max_mw": 1, "p_discharge_max_mw": 1, "energy_capacity_mwh": 1, "eta_charge": 1, "eta_discharge": 1, "capacity": 2}"#,
         );
-        assert!(r.err().map(|e| e.to_string()).unwrap_or_default().contains("unknown field `capacity`"));
+        assert!(crate::common::err_text(r).contains("unknown field `capacity`"));
     }
 }

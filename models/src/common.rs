@@ -26,7 +26,10 @@ impl StepTime {
     /// The step time `dt_s` seconds later (sub-millisecond parts are rounded to milliseconds).
     pub fn advanced(&self, dt_s: f64) -> Self {
         let ms = (dt_s * 1000.0).round() as i64;
-        Self { utc: self.utc + chrono::Duration::milliseconds(ms), t_s: self.t_s + dt_s }
+        Self {
+            utc: self.utc + chrono::Duration::milliseconds(ms),
+            t_s: self.t_s + dt_s,
+        }
     }
 }
 
@@ -43,7 +46,11 @@ pub struct ParamProblem {
 
 impl fmt::Display for ParamProblem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "`{}` is {}, expected {}", self.field, self.found, self.expected)
+        write!(
+            f,
+            "`{}` is {}, expected {}",
+            self.field, self.found, self.expected
+        )
     }
 }
 
@@ -79,7 +86,10 @@ pub enum AgentError {
 }
 
 fn join_problems(p: &[ParamProblem]) -> String {
-    p.iter().map(|x| x.to_string()).collect::<Vec<_>>().join("; ")
+    p.iter()
+        .map(|x| x.to_string())
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 /// Collects parameter problems so that all of them are reported at once.
@@ -92,7 +102,10 @@ pub struct Validator {
 impl Validator {
     /// A validator whose field names are prefixed by `prefix.` (empty for none).
     pub fn new(prefix: &str) -> Self {
-        Self { prefix: prefix.to_string(), problems: Vec::new() }
+        Self {
+            prefix: prefix.to_string(),
+            problems: Vec::new(),
+        }
     }
 
     fn path(&self, field: &str) -> String {
@@ -107,18 +120,32 @@ impl Validator {
     pub fn check(&mut self, ok: bool, field: &str, found: impl fmt::Display, expected: &str) {
         if !ok {
             let field = self.path(field);
-            self.problems.push(ParamProblem { field, found: found.to_string(), expected: expected.to_string() });
+            self.problems.push(ParamProblem {
+                field,
+                found: found.to_string(),
+                expected: expected.to_string(),
+            });
         }
     }
 
     /// `value` must be finite and ≥ 0.
     pub fn non_negative(&mut self, field: &str, value: f64) {
-        self.check(value.is_finite() && value >= 0.0, field, value, "a finite value >= 0");
+        self.check(
+            value.is_finite() && value >= 0.0,
+            field,
+            value,
+            "a finite value >= 0",
+        );
     }
 
     /// `value` must be finite and > 0.
     pub fn positive(&mut self, field: &str, value: f64) {
-        self.check(value.is_finite() && value > 0.0, field, value, "a finite value > 0");
+        self.check(
+            value.is_finite() && value > 0.0,
+            field,
+            value,
+            "a finite value > 0",
+        );
     }
 
     /// `value` must be finite.
@@ -134,13 +161,23 @@ impl Validator {
 
     /// `value` must lie in `(0, 1]` (an efficiency).
     pub fn efficiency(&mut self, field: &str, value: f64) {
-        self.check(value.is_finite() && value > 0.0 && value <= 1.0, field, value, "an efficiency in (0, 1]");
+        self.check(
+            value.is_finite() && value > 0.0 && value <= 1.0,
+            field,
+            value,
+            "an efficiency in (0, 1]",
+        );
     }
 
     /// `lo` must not exceed `hi` (`lo_field` names both in the message).
     pub fn ordered(&mut self, lo_field: &str, lo: f64, hi_field: &str, hi: f64) {
         let field = format!("{lo_field}/{hi_field}");
-        self.check(lo <= hi, &field, format!("{lo} > {hi}"), &format!("{lo_field} <= {hi_field}"));
+        self.check(
+            lo <= hi,
+            &field,
+            format!("{lo} > {hi}"),
+            &format!("{lo_field} <= {hi_field}"),
+        );
     }
 
     /// Adds the problems of a nested validator.
@@ -198,13 +235,20 @@ pub fn erfc(x: f64) -> f64 {
                     + t * (0.09678418
                         + t * (-0.18628806
                             + t * (0.27886807
-                                + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))))
+                                + t * (-1.13520398
+                                    + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))))
             .exp();
     if x >= 0.0 {
         r
     } else {
         2.0 - r
     }
+}
+
+/// Text of the error of `r`, or an empty string when it is `Ok` (unit-test helper).
+#[cfg(test)]
+pub(crate) fn err_text<T, E: std::fmt::Display>(r: Result<T, E>) -> String {
+    r.err().map(|e| e.to_string()).unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -217,7 +261,9 @@ mod tests {
         v.efficiency("eta_charge", 1.2);
         v.non_negative("energy_kwh", -1.0);
         v.ordered("soc_min_frac", 0.9, "soc_max_frac", 0.1);
-        let Err(AgentError::InvalidParameters(p)) = v.finish() else { panic!("expected problems") };
+        let Err(AgentError::InvalidParameters(p)) = v.finish() else {
+            panic!("expected problems")
+        };
         assert_eq!(p.len(), 3);
         assert_eq!(p[0].field, "battery.eta_charge");
         assert_eq!(p[1].field, "battery.energy_kwh");

@@ -117,12 +117,21 @@ fn weibull_with_mean(mean_h: f64, shape: f64) -> Result<Weibull<f64>, AgentError
 
 impl FailureProcess {
     /// A component in service at time `start_s`, its first failure drawn from `rng`.
-    pub fn new(params: &FailureParams, start_s: f64, rng: &mut impl Rng) -> Result<Self, AgentError> {
+    pub fn new(
+        params: &FailureParams,
+        start_s: f64,
+        rng: &mut impl Rng,
+    ) -> Result<Self, AgentError> {
         params.validate()?;
         let to_failure = weibull_with_mean(params.mttf_h, params.failure_shape)?;
         let to_repair = weibull_with_mean(params.mttr_h, params.repair_shape)?;
         let next_s = start_s + to_failure.sample(rng);
-        Ok(Self { up: true, next_s, to_failure, to_repair })
+        Ok(Self {
+            up: true,
+            next_s,
+            to_failure,
+            to_repair,
+        })
     }
 
     /// In service now.
@@ -139,7 +148,11 @@ impl FailureProcess {
     pub fn transition(&mut self, rng: &mut impl Rng) -> Transition {
         let t_s = self.next_s;
         self.up = !self.up;
-        let d = if self.up { self.to_failure.sample(rng) } else { self.to_repair.sample(rng) };
+        let d = if self.up {
+            self.to_failure.sample(rng)
+        } else {
+            self.to_repair.sample(rng)
+        };
         self.next_s = t_s + d;
         Transition { t_s, up: self.up }
     }
@@ -200,7 +213,10 @@ pub struct ReliabilityTable {
 impl ReliabilityTable {
     /// RTS-GMLC's generator and branch figures shipped in `models/data/rts-gmlc/reliability.csv`.
     pub fn rts_gmlc() -> Result<Self, AgentError> {
-        Self::parse(include_str!("../data/rts-gmlc/reliability.csv"), "reliability.csv")
+        Self::parse(
+            include_str!("../data/rts-gmlc/reliability.csv"),
+            "reliability.csv",
+        )
     }
 
     /// Parses the table; `file` names the source in errors.
@@ -215,7 +231,12 @@ impl ReliabilityTable {
         let mut lines = text.lines().enumerate();
         let head = lines.next().map(|(_, l)| l.trim()).unwrap_or("");
         if head != "kind,uid,from_bus,to_bus,mttf_h,mttr_h" {
-            return Err(err(1, 1, "header `kind,uid,from_bus,to_bus,mttf_h,mttr_h`", &format!("`{head}`")));
+            return Err(err(
+                1,
+                1,
+                "header `kind,uid,from_bus,to_bus,mttf_h,mttr_h`",
+                &format!("`{head}`"),
+            ));
         }
         let mut entries = Vec::new();
         for (i, line) in lines {
@@ -225,37 +246,75 @@ impl ReliabilityTable {
             }
             let f: Vec<&str> = line.split(',').map(str::trim).collect();
             if f.len() != 6 {
-                return Err(err(ln, f.len() as u64 + 1, "6 fields", &f.len().to_string()));
+                return Err(err(
+                    ln,
+                    f.len() as u64 + 1,
+                    "6 fields",
+                    &f.len().to_string(),
+                ));
             }
             let kind = match f[0] {
                 "gen" => ElementKind::Gen,
                 "branch" => ElementKind::Branch,
                 other => return Err(err(ln, 1, "`gen` or `branch`", &format!("`{other}`"))),
             };
-            let from_bus = f[2].parse().map_err(|_| err(ln, 3, "a bus number", &format!("`{}`", f[2])))?;
+            let from_bus = f[2]
+                .parse()
+                .map_err(|_| err(ln, 3, "a bus number", &format!("`{}`", f[2])))?;
             let to_bus = match (kind, f[3]) {
                 (ElementKind::Gen, "") => None,
-                (_, s) => Some(s.parse().map_err(|_| err(ln, 4, "a bus number", &format!("`{s}`")))?),
+                (_, s) => Some(
+                    s.parse()
+                        .map_err(|_| err(ln, 4, "a bus number", &format!("`{s}`")))?,
+                ),
             };
             let num = |c: usize| -> Result<f64, AgentError> {
-                f[c].parse::<f64>().ok().filter(|v| *v > 0.0).ok_or_else(|| err(ln, c as u64 + 1, "a positive number of hours", &format!("`{}`", f[c])))
+                f[c].parse::<f64>()
+                    .ok()
+                    .filter(|v| *v > 0.0)
+                    .ok_or_else(|| {
+                        err(
+                            ln,
+                            c as u64 + 1,
+                            "a positive number of hours",
+                            &format!("`{}`", f[c]),
+                        )
+                    })
             };
-            let params = FailureParams { mttf_h: num(4)?, mttr_h: num(5)?, failure_shape: 1.0, repair_shape: 1.0 };
-            entries.push(ReliabilityEntry { kind, uid: f[1].to_string(), from_bus, to_bus, params });
+            let params = FailureParams {
+                mttf_h: num(4)?,
+                mttr_h: num(5)?,
+                failure_shape: 1.0,
+                repair_shape: 1.0,
+            };
+            entries.push(ReliabilityEntry {
+                kind,
+                uid: f[1].to_string(),
+                from_bus,
+                to_bus,
+                params,
+            });
         }
         Ok(Self { entries })
     }
 
     /// Entries of generators at `bus`, in file order.
     pub fn gens_at(&self, bus: u32) -> Vec<&ReliabilityEntry> {
-        self.entries.iter().filter(|e| e.kind == ElementKind::Gen && e.from_bus == bus).collect()
+        self.entries
+            .iter()
+            .filter(|e| e.kind == ElementKind::Gen && e.from_bus == bus)
+            .collect()
     }
 
     /// Entries of branches between `a` and `b` (either direction), in file order.
     pub fn branches_between(&self, a: u32, b: u32) -> Vec<&ReliabilityEntry> {
         self.entries
             .iter()
-            .filter(|e| e.kind == ElementKind::Branch && ((e.from_bus == a && e.to_bus == Some(b)) || (e.from_bus == b && e.to_bus == Some(a))))
+            .filter(|e| {
+                e.kind == ElementKind::Branch
+                    && ((e.from_bus == a && e.to_bus == Some(b))
+                        || (e.from_bus == b && e.to_bus == Some(a)))
+            })
             .collect()
     }
 }
@@ -280,7 +339,12 @@ mod tests {
     #[test]
     fn steady_state_unavailability() {
         for (kf, kr) in [(1.0, 1.0), (2.0, 1.5)] {
-            let p = FailureParams { mttf_h: 450.0, mttr_h: 50.0, failure_shape: kf, repair_shape: kr };
+            let p = FailureParams {
+                mttf_h: 450.0,
+                mttr_h: 50.0,
+                failure_shape: kf,
+                repair_shape: kr,
+            };
             let mut rng = ChaCha8Rng::seed_from_u64(17);
             let mut f = FailureProcess::new(&p, 0.0, &mut rng).unwrap_or_else(|e| panic!("{e}"));
             let (dt, n) = (3600.0 * 24.0, 10_000_000 / 24);
@@ -291,13 +355,21 @@ mod tests {
                 t = t.advanced(dt);
             }
             let u = down / (n as f64 * dt);
-            assert!((u - p.unavailability()).abs() < 0.005, "shapes {kf}/{kr}: U = {u}");
+            assert!(
+                (u - p.unavailability()).abs() < 0.005,
+                "shapes {kf}/{kr}: U = {u}"
+            );
         }
     }
 
     #[test]
     fn step_accounts_down_time_by_hand() {
-        let p = FailureParams { mttf_h: 1.0, mttr_h: 1.0, failure_shape: 1.0, repair_shape: 1.0 };
+        let p = FailureParams {
+            mttf_h: 1.0,
+            mttr_h: 1.0,
+            failure_shape: 1.0,
+            repair_shape: 1.0,
+        };
         let mut rng = ChaCha8Rng::seed_from_u64(1);
         let mut f = FailureProcess::new(&p, 0.0, &mut rng).unwrap_or_else(|e| panic!("{e}"));
         // Walk transitions by hand and compare the step's account over a long step.
@@ -316,7 +388,11 @@ mod tests {
         if !up {
             down += end - last;
         }
-        let o = f.step(&StepTime::new(chrono::DateTime::UNIX_EPOCH, 0.0), end, &mut rng);
+        let o = f.step(
+            &StepTime::new(chrono::DateTime::UNIX_EPOCH, 0.0),
+            end,
+            &mut rng,
+        );
         assert!((o.down_s - down).abs() < 1e-6);
         assert_eq!(o.in_service, up);
     }
@@ -332,7 +408,15 @@ mod tests {
         assert_eq!(b[0].uid, "A1");
         assert!((b[0].params.mttf_h - (8760.0 / 0.24 - 16.0)).abs() < 1e-2);
         assert_eq!(b[0].params.mttr_h, 16.0);
-        let e = ReliabilityTable::parse("kind,uid,from_bus,to_bus,mttf_h,mttr_h\ngen,x,1,,-3,2\n", "r.csv").err().map(|e| e.to_string());
-        assert_eq!(e.as_deref(), Some("r.csv:2:5: expected a positive number of hours, found `-3`"));
+        let e = ReliabilityTable::parse(
+            "kind,uid,from_bus,to_bus,mttf_h,mttr_h\ngen,x,1,,-3,2\n",
+            "r.csv",
+        )
+        .err()
+        .map(|e| e.to_string());
+        assert_eq!(
+            e.as_deref(),
+            Some("r.csv:2:5: expected a positive number of hours, found `-3`")
+        );
     }
 }

@@ -82,7 +82,12 @@ impl ProfileLoad {
                 Some(c) => {
                     cols.insert(*area, c);
                 }
-                None => v.check(false, &format!("areas[{area}]"), format!("`{name}`"), &format!("one of {:?}", profile.columns)),
+                None => v.check(
+                    false,
+                    &format!("areas[{area}]"),
+                    format!("`{name}`"),
+                    &format!("one of {:?}", profile.columns),
+                ),
             }
         }
         let b = &case.bus;
@@ -98,12 +103,19 @@ impl ProfileLoad {
                 LoadScaling::ShareOfRegion => region_total.get(c).copied().unwrap_or(0.0),
                 LoadScaling::PeakEqualsCase => profile.peak(*c),
             };
-            v.check(d > 0.0, &format!("areas[{area}]"), d, "a region with positive load and profile");
+            v.check(
+                d > 0.0,
+                &format!("areas[{area}]"),
+                d,
+                "a region with positive load and profile",
+            );
         }
         v.finish()?;
         let mut out = Vec::new();
         for k in 0..b.len() {
-            let Some(&column) = cols.get(&b.area[k]) else { continue };
+            let Some(&column) = cols.get(&b.area[k]) else {
+                continue;
+            };
             if b.pd_mw[k] == 0.0 && b.qd_mvar[k] == 0.0 {
                 continue;
             }
@@ -111,16 +123,28 @@ impl ProfileLoad {
                 LoadScaling::ShareOfRegion => region_total.get(&column).copied().unwrap_or(1.0),
                 LoadScaling::PeakEqualsCase => profile.peak(column),
             };
-            out.push(Self { bus: b.id[k], base_p_mw: b.pd_mw[k], base_q_mvar: b.qd_mvar[k], column, divisor, profile: profile.clone() });
+            out.push(Self {
+                bus: b.id[k],
+                base_p_mw: b.pd_mw[k],
+                base_q_mvar: b.qd_mvar[k],
+                column,
+                divisor,
+                profile: profile.clone(),
+            });
         }
         Ok(out)
     }
 
     /// Demand for the step starting at `t`; the profile is played by elapsed time and repeats.
     pub fn step(&mut self, t: &StepTime, _dt_s: f64) -> LoadOutput {
-        let v = self.profile.at_position(self.column, t.t_s / self.profile.step_s, true, false);
+        let v = self
+            .profile
+            .at_position(self.column, t.t_s / self.profile.step_s, true, false);
         let f = v / self.divisor;
-        LoadOutput { p_mw: self.base_p_mw * f, q_mvar: self.base_q_mvar * f }
+        LoadOutput {
+            p_mw: self.base_p_mw * f,
+            q_mvar: self.base_q_mvar * f,
+        }
     }
 }
 
@@ -185,8 +209,8 @@ pub struct SyntheticLoadParams {
 
 fn default_daily() -> Vec<f64> {
     vec![
-        0.78, 0.74, 0.72, 0.72, 0.74, 0.80, 0.90, 1.00, 1.05, 1.07, 1.08, 1.08, 1.07, 1.06, 1.05, 1.05, 1.08, 1.15, 1.21, 1.20,
-        1.15, 1.06, 0.95, 0.85,
+        0.78, 0.74, 0.72, 0.72, 0.74, 0.80, 0.90, 1.00, 1.05, 1.07, 1.08, 1.08, 1.07, 1.06, 1.05,
+        1.05, 1.08, 1.15, 1.21, 1.20, 1.15, 1.06, 0.95, 0.85,
     ]
 }
 fn default_weekly() -> Vec<f64> {
@@ -235,8 +259,18 @@ impl SyntheticLoadParams {
         let mut v = Validator::new("synthetic_load");
         v.non_negative("base_p_mw", self.base_p_mw);
         v.finite("base_q_mvar", self.base_q_mvar);
-        v.check(self.daily_shape.len() == 24, "daily_shape", format!("{} values", self.daily_shape.len()), "24 values");
-        v.check(self.weekly_shape.len() == 7, "weekly_shape", format!("{} values", self.weekly_shape.len()), "7 values");
+        v.check(
+            self.daily_shape.len() == 24,
+            "daily_shape",
+            format!("{} values", self.daily_shape.len()),
+            "24 values",
+        );
+        v.check(
+            self.weekly_shape.len() == 7,
+            "weekly_shape",
+            format!("{} values", self.weekly_shape.len()),
+            "7 values",
+        );
         for (i, x) in self.daily_shape.iter().enumerate() {
             v.non_negative(&format!("daily_shape[{i}]"), *x);
         }
@@ -250,7 +284,12 @@ impl SyntheticLoadParams {
         v.non_negative("temp_daily_amplitude_c", self.temp_daily_amplitude_c);
         v.finite("temp_peak_day", self.temp_peak_day);
         v.finite("temp_peak_hour", self.temp_peak_hour);
-        v.ordered("heating_base_c", self.heating_base_c, "cooling_base_c", self.cooling_base_c);
+        v.ordered(
+            "heating_base_c",
+            self.heating_base_c,
+            "cooling_base_c",
+            self.cooling_base_c,
+        );
         v.non_negative("heating_per_c", self.heating_per_c);
         v.non_negative("cooling_per_c", self.cooling_per_c);
         v.non_negative("noise_sigma_frac", self.noise_sigma_frac);
@@ -271,7 +310,10 @@ impl SyntheticLoad {
     /// A load from validated parameters.
     pub fn new(params: SyntheticLoadParams) -> Result<Self, AgentError> {
         params.validate()?;
-        Ok(Self { params, noise: None })
+        Ok(Self {
+            params,
+            noise: None,
+        })
     }
 
     /// Deterministic part P_base · D · W · S · F(T) at the step start, MW, with temperature `temp_c`
@@ -282,17 +324,27 @@ impl SyntheticLoad {
         let h = local.hour() as f64 + local.minute() as f64 / 60.0 + local.second() as f64 / 3600.0;
         let n = local.ordinal() as f64;
         let k = (h.floor() as usize) % 24;
-        let (d0, d1) = (p.daily_shape.get(k).copied().unwrap_or(1.0), p.daily_shape.get((k + 1) % 24).copied().unwrap_or(1.0));
+        let (d0, d1) = (
+            p.daily_shape.get(k).copied().unwrap_or(1.0),
+            p.daily_shape.get((k + 1) % 24).copied().unwrap_or(1.0),
+        );
         let daily = d0 + (d1 - d0) * (h - h.floor());
-        let weekly = p.weekly_shape.get(local.weekday().num_days_from_monday() as usize).copied().unwrap_or(1.0);
+        let weekly = p
+            .weekly_shape
+            .get(local.weekday().num_days_from_monday() as usize)
+            .copied()
+            .unwrap_or(1.0);
         let tau = 2.0 * std::f64::consts::PI;
-        let seasonal = 1.0 + p.seasonal_amplitude * (tau * (n - p.seasonal_peak_day) / 365.25).cos();
+        let seasonal =
+            1.0 + p.seasonal_amplitude * (tau * (n - p.seasonal_peak_day) / 365.25).cos();
         let temp = temp_c.unwrap_or_else(|| {
             p.temp_mean_c
                 + p.temp_yearly_amplitude_c * (tau * (n - p.temp_peak_day) / 365.25).cos()
                 + p.temp_daily_amplitude_c * (tau * (h - p.temp_peak_hour) / 24.0).cos()
         });
-        let response = 1.0 + p.heating_per_c * (p.heating_base_c - temp).max(0.0) + p.cooling_per_c * (temp - p.cooling_base_c).max(0.0);
+        let response = 1.0
+            + p.heating_per_c * (p.heating_base_c - temp).max(0.0)
+            + p.cooling_per_c * (temp - p.cooling_base_c).max(0.0);
         p.base_p_mw * daily * weekly * seasonal * response
     }
 
@@ -316,11 +368,24 @@ impl SyntheticLoad {
     }
 
     /// Demand for the step with a given temperature, °C (`None`: synthetic).
-    pub fn step_with_temperature(&mut self, t: &StepTime, dt_s: f64, temp_c: Option<f64>, rng: &mut impl Rng) -> LoadOutput {
+    pub fn step_with_temperature(
+        &mut self,
+        t: &StepTime,
+        dt_s: f64,
+        temp_c: Option<f64>,
+        rng: &mut impl Rng,
+    ) -> LoadOutput {
         let nu = self.next_noise(dt_s, rng);
         let p_mw = (self.expected_p_mw(t, temp_c) * (1.0 + nu)).max(0.0);
-        let pf = if self.params.base_p_mw > 0.0 { self.params.base_q_mvar / self.params.base_p_mw } else { 0.0 };
-        LoadOutput { p_mw, q_mvar: p_mw * pf }
+        let pf = if self.params.base_p_mw > 0.0 {
+            self.params.base_q_mvar / self.params.base_p_mw
+        } else {
+            0.0
+        };
+        LoadOutput {
+            p_mw,
+            q_mvar: p_mw * pf,
+        }
     }
 }
 
@@ -332,7 +397,8 @@ mod tests {
     use rand_chacha::ChaCha8Rng;
 
     fn params() -> SyntheticLoadParams {
-        serde_json::from_str(r#"{"base_p_mw": 100.0, "base_q_mvar": 20.0}"#).unwrap_or_else(|e| panic!("{e}"))
+        serde_json::from_str(r#"{"base_p_mw": 100.0, "base_q_mvar": 20.0}"#)
+            .unwrap_or_else(|e| panic!("{e}"))
     }
 
     #[test]
@@ -341,7 +407,12 @@ mod tests {
         // Saturday 2021-07-17 18:30 UTC (offset 0): day of year 198, h = 18.5.
         // D = (1.21 + 1.20)/2 = 1.205; W = 0.92; S = 1 + 0.05 cos(2π(−2)/365.25);
         // T = 15 + 10 cos(2π(−2)/365.25) + 5 cos(2π·3.5/24); F = 1 + 0.02 (T − 22).
-        let t = StepTime::new(Utc.with_ymd_and_hms(2021, 7, 17, 18, 30, 0).single().unwrap_or_default(), 0.0);
+        let t = StepTime::new(
+            Utc.with_ymd_and_hms(2021, 7, 17, 18, 30, 0)
+                .single()
+                .unwrap_or_default(),
+            0.0,
+        );
         let tau = 2.0 * std::f64::consts::PI;
         let s = 1.0 + 0.05 * (tau * -2.0 / 365.25).cos();
         let temp = 15.0 + 10.0 * (tau * -2.0 / 365.25).cos() + 5.0 * (tau * 3.5 / 24.0).cos();
@@ -359,13 +430,19 @@ mod tests {
     fn noise_has_its_stationary_variance_and_correlation() {
         let mut l = SyntheticLoad::new(params()).unwrap_or_else(|e| panic!("{e}"));
         let mut rng = ChaCha8Rng::seed_from_u64(5);
-        let xs: Vec<f64> = (0..100_000).map(|_| l.next_noise(900.0, &mut rng)).collect();
+        let xs: Vec<f64> = (0..100_000)
+            .map(|_| l.next_noise(900.0, &mut rng))
+            .collect();
         let n = xs.len() as f64;
         let m = xs.iter().sum::<f64>() / n;
         let var = xs.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / n;
         let cov = xs.windows(2).map(|w| (w[0] - m) * (w[1] - m)).sum::<f64>() / (n - 1.0);
         assert!((var.sqrt() / 0.02 - 1.0).abs() < 0.05, "sd {}", var.sqrt());
-        assert!((cov / var - (-0.25f64).exp()).abs() < 0.02, "rho {}", cov / var);
+        assert!(
+            (cov / var - (-0.25f64).exp()).abs() < 0.02,
+            "rho {}",
+            cov / var
+        );
     }
 
     #[test]
@@ -374,8 +451,12 @@ mod tests {
         p.base_p_mw = -5.0;
         p.daily_shape.pop();
         p.heating_base_c = 30.0;
-        let e = p.validate().err().map(|e| e.to_string()).unwrap_or_default();
-        for f in ["synthetic_load.base_p_mw", "synthetic_load.daily_shape", "synthetic_load.heating_base_c/cooling_base_c"] {
+        let e = crate::common::err_text(p.validate());
+        for f in [
+            "synthetic_load.base_p_mw",
+            "synthetic_load.daily_shape",
+            "synthetic_load.heating_base_c/cooling_base_c",
+        ] {
             assert!(e.contains(f), "{f} in {e}");
         }
     }

@@ -52,7 +52,11 @@ fn default_cut_out() -> f64 {
 impl PowerCurve {
     /// Output of one turbine at hub speed `v_m_per_s`, MW.
     pub fn power_mw(&self, v_m_per_s: f64) -> f64 {
-        let (ci, r, co) = (self.cut_in_m_per_s, self.rated_m_per_s, self.cut_out_m_per_s);
+        let (ci, r, co) = (
+            self.cut_in_m_per_s,
+            self.rated_m_per_s,
+            self.cut_out_m_per_s,
+        );
         if !(v_m_per_s >= ci) || v_m_per_s >= co {
             0.0
         } else if v_m_per_s >= r {
@@ -69,8 +73,18 @@ impl PowerCurve {
     fn validate_into(&self, v: &mut Validator) {
         v.non_negative("curve.rated_mw", self.rated_mw);
         v.non_negative("curve.cut_in_m_per_s", self.cut_in_m_per_s);
-        v.ordered("curve.cut_in_m_per_s", self.cut_in_m_per_s, "curve.rated_m_per_s", self.rated_m_per_s);
-        v.ordered("curve.rated_m_per_s", self.rated_m_per_s, "curve.cut_out_m_per_s", self.cut_out_m_per_s);
+        v.ordered(
+            "curve.cut_in_m_per_s",
+            self.cut_in_m_per_s,
+            "curve.rated_m_per_s",
+            self.rated_m_per_s,
+        );
+        v.ordered(
+            "curve.rated_m_per_s",
+            self.rated_m_per_s,
+            "curve.cut_out_m_per_s",
+            self.cut_out_m_per_s,
+        );
         for (i, (s, f)) in self.table.iter().enumerate() {
             v.in_range(&format!("curve.table[{i}].fraction"), *f, 0.0, 1.0);
             v.non_negative(&format!("curve.table[{i}].speed"), *s);
@@ -151,7 +165,8 @@ impl WindParams {
 
     /// Weibull scale at hub height, λ (h_hub/h_ref)^α, m/s.
     pub fn hub_scale_m_per_s(&self) -> f64 {
-        self.weibull_scale_m_per_s * (self.hub_height_m / self.reference_height_m).powf(self.shear_exponent)
+        self.weibull_scale_m_per_s
+            * (self.hub_height_m / self.reference_height_m).powf(self.shear_exponent)
     }
 }
 
@@ -177,7 +192,10 @@ impl WindFarm {
     /// A farm from validated parameters.
     pub fn new(params: WindParams) -> Result<Self, AgentError> {
         params.validate()?;
-        Ok(Self { params, latent: None })
+        Ok(Self {
+            params,
+            latent: None,
+        })
     }
 
     /// Advances the wind by `dt_s` and returns the hub-height speed, m/s.
@@ -192,14 +210,19 @@ impl WindFarm {
         };
         self.latent = Some(z);
         let tail = normal_cdf(-z).max(f64::MIN_POSITIVE);
-        self.params.hub_scale_m_per_s() * (-tail.ln()).max(0.0).powf(1.0 / self.params.weibull_shape)
+        self.params.hub_scale_m_per_s()
+            * (-tail.ln()).max(0.0).powf(1.0 / self.params.weibull_shape)
     }
 
     /// One step: new wind speed, then power.
     pub fn step(&mut self, _t: &StepTime, dt_s: f64, rng: &mut impl Rng) -> WindOutput {
         let v = self.next_hub_speed(dt_s, rng);
         let p = &self.params;
-        WindOutput { p_mw: p.turbines as f64 * p.curve.power_mw(v) * (1.0 - p.losses_frac), q_mvar: 0.0, hub_speed_m_per_s: v }
+        WindOutput {
+            p_mw: p.turbines as f64 * p.curve.power_mw(v) * (1.0 - p.losses_frac),
+            q_mvar: 0.0,
+            hub_speed_m_per_s: v,
+        }
     }
 }
 
@@ -210,7 +233,10 @@ mod tests {
     use rand_chacha::ChaCha8Rng;
 
     fn params() -> WindParams {
-        serde_json::from_str(r#"{"weibull_scale_m_per_s": 6.0, "turbines": 10, "curve": {"rated_mw": 2.0}}"#).unwrap_or_else(|e| panic!("{e}"))
+        serde_json::from_str(
+            r#"{"weibull_scale_m_per_s": 6.0, "turbines": 10, "curve": {"rated_mw": 2.0}}"#,
+        )
+        .unwrap_or_else(|e| panic!("{e}"))
     }
 
     #[test]
@@ -221,7 +247,10 @@ mod tests {
         assert_eq!(c.power_mw(12.0), 2.0);
         // Cubic: 2 (8³ − 3³)/(12³ − 3³) = 2·485/1701.
         assert!((c.power_mw(8.0) - 2.0 * 485.0 / 1701.0).abs() < 1e-12);
-        let t = PowerCurve { table: vec![(3.0, 0.0), (8.0, 0.3), (12.0, 1.0)], ..c };
+        let t = PowerCurve {
+            table: vec![(3.0, 0.0), (8.0, 0.3), (12.0, 1.0)],
+            ..c
+        };
         assert!((t.power_mw(10.0) - 2.0 * 0.65).abs() < 1e-12);
     }
 
@@ -236,12 +265,16 @@ mod tests {
         let mut f = WindFarm::new(p).unwrap_or_else(|e| panic!("{e}"));
         let mut rng = ChaCha8Rng::seed_from_u64(42);
         let n = 20_000;
-        let mut v: Vec<f64> = (0..n).map(|_| f.next_hub_speed(3.0 * 7200.0, &mut rng)).collect();
+        let mut v: Vec<f64> = (0..n)
+            .map(|_| f.next_hub_speed(3.0 * 7200.0, &mut rng))
+            .collect();
         v.sort_by(f64::total_cmp);
         let mut d = 0.0f64;
         for (i, x) in v.iter().enumerate() {
             let cdf = 1.0 - (-(x / lam).powf(k)).exp();
-            d = d.max((cdf - i as f64 / n as f64).abs()).max(((i + 1) as f64 / n as f64 - cdf).abs());
+            d = d
+                .max((cdf - i as f64 / n as f64).abs())
+                .max(((i + 1) as f64 / n as f64 - cdf).abs());
         }
         assert!(d < 0.0115, "KS distance {d}");
     }
@@ -252,7 +285,9 @@ mod tests {
     fn speeds_are_autocorrelated() {
         let mut f = WindFarm::new(params()).unwrap_or_else(|e| panic!("{e}"));
         let mut rng = ChaCha8Rng::seed_from_u64(9);
-        let v: Vec<f64> = (0..50_000).map(|_| f.next_hub_speed(1800.0, &mut rng)).collect();
+        let v: Vec<f64> = (0..50_000)
+            .map(|_| f.next_hub_speed(1800.0, &mut rng))
+            .collect();
         let m = v.iter().sum::<f64>() / v.len() as f64;
         let var = v.iter().map(|x| (x - m).powi(2)).sum::<f64>();
         let cov = v.windows(2).map(|w| (w[0] - m) * (w[1] - m)).sum::<f64>();
@@ -264,7 +299,11 @@ mod tests {
         let mut p = params();
         p.curve.cut_out_m_per_s = 10.0;
         p.weibull_shape = 0.0;
-        let e = p.validate().err().map(|e| e.to_string()).unwrap_or_default();
-        assert!(e.contains("wind.curve.rated_m_per_s/curve.cut_out_m_per_s") && e.contains("wind.weibull_shape"), "{e}");
+        let e = crate::common::err_text(p.validate());
+        assert!(
+            e.contains("wind.curve.rated_m_per_s/curve.cut_out_m_per_s")
+                && e.contains("wind.weibull_shape"),
+            "{e}"
+        );
     }
 }

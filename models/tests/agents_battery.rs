@@ -4,8 +4,17 @@ use gridsim_models::battery::{Battery, BatteryObservation, BatteryParams, Batter
 use proptest::prelude::*;
 
 fn params() -> impl Strategy<Value = BatteryParams> {
-    (0.0..5.0f64, 0.0..5.0f64, 0.1..20.0f64, 0.5..=1.0f64, 0.5..=1.0f64, 0.0..0.5f64, 0.5..=1.0f64, 0.0..=1.0f64).prop_map(
-        |(pc, pd, e, ec, ed, lo, hi, init)| BatteryParams {
+    (
+        0.0..5.0f64,
+        0.0..5.0f64,
+        0.1..20.0f64,
+        0.5..=1.0f64,
+        0.5..=1.0f64,
+        0.0..0.5f64,
+        0.5..=1.0f64,
+        0.0..=1.0f64,
+    )
+        .prop_map(|(pc, pd, e, ec, ed, lo, hi, init)| BatteryParams {
             p_charge_max_mw: pc,
             p_discharge_max_mw: pd,
             energy_capacity_mwh: e,
@@ -14,8 +23,7 @@ fn params() -> impl Strategy<Value = BatteryParams> {
             soc_min_frac: lo,
             soc_max_frac: hi,
             soc_init_frac: lo + init * (hi - lo),
-        },
-    )
+        })
 }
 
 proptest! {

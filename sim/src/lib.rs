@@ -100,6 +100,8 @@
 //! # Ok::<(), gridsim_sim::SimError>(())
 //! ```
 
+#![warn(missing_docs)]
+
 pub mod error;
 pub mod montecarlo;
 pub mod queue;

@@ -317,6 +317,10 @@ impl Replications {
             if record == *h {
                 continue;
             }
+            if record.get(0) == Some("replication") {
+                let found = record.iter().collect::<Vec<_>>().join(",");
+                return Err(parse_err(0, "the same header as line 1", &found));
+            }
             if record.len() != h.len() {
                 let found = format!("{} fields", record.len());
                 return Err(parse_err(
@@ -880,6 +884,12 @@ mod tests {
             err.to_string()
                 .starts_with("h.csv:1:1: expected the header"),
             "{err}"
+        );
+        let other = "replication,strategy,m\n0,a,1\nreplication,strategy,n\n1,a,2\n";
+        let err = Replications::read_csv(other.as_bytes(), "o.csv").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "o.csv:3:1: expected the same header as line 1, found `replication,strategy,n`"
         );
         let short = "replication,strategy,m\n0,a\n";
         let err = Replications::read_csv(short.as_bytes(), "s.csv").unwrap_err();

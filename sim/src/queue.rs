@@ -20,8 +20,8 @@
 //!    the order of the other events.
 //!
 //! The queue is a 4-ary heap of packed keys `(t, phase·2⁵⁶ + seq)` compared as one 128-bit
-//! integer: schedule and pop are `O(log n)`, cancel is `O(1)`; a reschedule is a cancel and a
-//! schedule.
+//! integer: schedule and pop are `O(log n)`, cancel is `O(1)`; [`EventQueue::reschedule`] is
+//! a cancel and a schedule of the same payload (so it ranks as newly scheduled, rule 3).
 
 use crate::error::{SimError, SimResult};
 use crate::time::{Phase, SimTime};
@@ -172,14 +172,7 @@ impl<T> EventQueue<T> {
     /// # Errors
     /// [`SimError::ScheduledInPast`] when `(t, phase)` is before the current (time, phase).
     pub fn schedule(&mut self, t: SimTime, phase: Phase, payload: T) -> SimResult<EventId> {
-        if (t, phase) < (self.now, self.now_phase) {
-            return Err(SimError::ScheduledInPast {
-                now: self.now,
-                now_phase: self.now_phase,
-                at: t,
-                at_phase: phase,
-            });
-        }
+        self.check_not_past(t, phase)?;
         let seq = self.next_seq;
         // 2^56 events at 10^8 per second would take 22 years of wall time.
         self.next_seq = (seq + 1) & SEQ_MASK;
@@ -203,6 +196,44 @@ impl<T> EventQueue<T> {
         };
         self.push_node(Node::new(t, phase, seq, slot));
         Ok(EventId { seq, slot })
+    }
+
+    fn check_not_past(&self, t: SimTime, phase: Phase) -> SimResult<()> {
+        if (t, phase) < (self.now, self.now_phase) {
+            return Err(SimError::ScheduledInPast {
+                now: self.now,
+                now_phase: self.now_phase,
+                at: t,
+                at_phase: phase,
+            });
+        }
+        Ok(())
+    }
+
+    /// Moves a pending event to `(t, phase)`: it is cancelled and its payload scheduled
+    /// anew, so among events at its new (time, phase) it ranks as if scheduled now. Returns
+    /// the new id, or `None` (and does nothing) when the event was already delivered or
+    /// cancelled.
+    ///
+    /// # Errors
+    /// [`SimError::ScheduledInPast`] when `(t, phase)` has passed; the event is then left
+    /// where it was.
+    pub fn reschedule(
+        &mut self,
+        id: EventId,
+        t: SimTime,
+        phase: Phase,
+    ) -> SimResult<Option<EventId>> {
+        self.check_not_past(t, phase)?;
+        let payload = match self.slots.get_mut(id.slot as usize) {
+            Some(s) if s.seq == id.seq => s.payload.take(),
+            _ => None,
+        };
+        let Some(payload) = payload else {
+            return Ok(None);
+        };
+        self.tombstones += 1;
+        self.schedule(t, phase, payload).map(Some)
     }
 
     /// Cancels a pending event in `O(1)`. Returns `false` (and does nothing) when the event
@@ -445,6 +476,34 @@ mod tests {
             .map(|e| (e.t.as_ms(), e.phase, e.payload))
             .collect();
         assert_eq!(popped, keys);
+    }
+
+    #[test]
+    fn reschedule_moves_an_event_and_refuses_the_past() {
+        let mut q = EventQueue::new();
+        let a = q
+            .schedule(SimTime::from_ms(10), Phase::MEASURE, 'a')
+            .unwrap();
+        q.schedule(SimTime::from_ms(5), Phase::MEASURE, 'b')
+            .unwrap();
+        q.schedule(SimTime::from_ms(20), Phase::MEASURE, 'c')
+            .unwrap();
+        assert_eq!(q.pop().unwrap().payload, 'b');
+        let past = q.reschedule(a, SimTime::from_ms(4), Phase::MEASURE);
+        assert!(matches!(past, Err(SimError::ScheduledInPast { .. })));
+        // Moved behind 'c' at the same key: FIFO by the time of rescheduling.
+        let a2 = q
+            .reschedule(a, SimTime::from_ms(20), Phase::MEASURE)
+            .unwrap();
+        assert!(a2.is_some());
+        assert_eq!(
+            q.reschedule(a, SimTime::from_ms(30), Phase::MEASURE)
+                .unwrap(),
+            None
+        );
+        assert_eq!(q.len(), 2);
+        let rest: Vec<char> = std::iter::from_fn(|| q.pop()).map(|e| e.payload).collect();
+        assert_eq!(rest, ['c', 'a']);
     }
 
     #[test]

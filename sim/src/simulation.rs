@@ -76,6 +76,17 @@ pub trait Model<W, E> {
     fn handle(&mut self, event: E, ctx: &mut Context<'_, W, E>) -> SimResult<()>;
 }
 
+/// A boxed model is a model, so models built at run time (from a scenario file) can be
+/// added as `Box<dyn Model<W, E>>`.
+impl<W, E, M: Model<W, E> + ?Sized> Model<W, E> for Box<M> {
+    fn init(&mut self, ctx: &mut Context<'_, W, E>) -> SimResult<()> {
+        (**self).init(ctx)
+    }
+    fn handle(&mut self, event: E, ctx: &mut Context<'_, W, E>) -> SimResult<()> {
+        (**self).handle(event, ctx)
+    }
+}
+
 /// A periodic schedule: at `offset + k·period` (k = 0, 1, …) while before `until`, in `phase`.
 ///
 /// ```
@@ -206,6 +217,30 @@ impl<'a, W, E> Context<'a, W, E> {
     pub fn rng(&mut self) -> &mut StreamRng {
         self.rng
     }
+    /// The world, this model's random stream and the recorder at once, for a handler that
+    /// draws and writes in one expression.
+    ///
+    /// ```
+    /// # use gridsim_sim::{Context, Model, Phase, SimResult, SimTime, Simulation};
+    /// use rand::Rng;
+    /// struct Pv;
+    /// impl Model<Vec<f64>, ()> for Pv {
+    ///     fn handle(&mut self, _: (), ctx: &mut Context<'_, Vec<f64>, ()>) -> SimResult<()> {
+    ///         let (world, rng, _recorder) = ctx.split();
+    ///         world.push(rng.random_range(0.0..5.0));
+    ///         Ok(())
+    ///     }
+    /// }
+    /// let mut sim = Simulation::new(Vec::new(), 3, 0);
+    /// let pv = sim.add_model("pv", Pv)?;
+    /// sim.schedule(SimTime::ZERO, Phase::DISPATCH, pv, ())?;
+    /// sim.run_until(SimTime::from_ms(1))?;
+    /// assert!((0.0..5.0).contains(&sim.world()[0]));
+    /// # Ok::<(), gridsim_sim::SimError>(())
+    /// ```
+    pub fn split(&mut self) -> (&mut W, &mut StreamRng, &mut Recorder) {
+        (self.world, self.rng, self.recorder)
+    }
     /// A fresh generator for the stream named `"{model name}/{suffix}"`, for a model that
     /// wants several independent streams (keep it in the model's state).
     pub fn substream(&self, suffix: &str) -> StreamRng {
@@ -253,6 +288,19 @@ impl<'a, W, E> Context<'a, W, E> {
     /// Cancels a pending event; `false` if it was already delivered or cancelled.
     pub fn cancel(&mut self, id: EventId) -> bool {
         self.queue.cancel(id)
+    }
+    /// Moves a pending event to `(t, phase)` (see [`EventQueue::reschedule`]); `None` if it
+    /// was already delivered or cancelled.
+    ///
+    /// # Errors
+    /// [`SimError::ScheduledInPast`].
+    pub fn reschedule(
+        &mut self,
+        id: EventId,
+        t: SimTime,
+        phase: Phase,
+    ) -> SimResult<Option<EventId>> {
+        self.queue.reschedule(id, t, phase)
     }
     /// Starts a periodic process delivering clones of `event` to `target`.
     ///
@@ -742,6 +790,27 @@ mod tests {
         assert_eq!(at(15, Phase::RECORD), SimTime::from_minutes(30));
     }
 
+    proptest::proptest! {
+        /// `first_at_or_after` agrees with a brute-force search over k = 0, 1, 2, …
+        #[test]
+        fn first_occurrence_matches_brute_force(
+            period_ms in 1i64..500,
+            offset_ms in 0i64..2_000,
+            now_ms in 0i64..5_000,
+            phase in 0u8..60,
+            now_phase in 0u8..60,
+        ) {
+            let p = Periodic::every(SimDuration::from_ms(period_ms))
+                .offset(SimDuration::from_ms(offset_ms))
+                .phase(Phase::new(phase));
+            let now = (SimTime::from_ms(now_ms), Phase::new(now_phase));
+            let brute = (0..)
+                .map(|k| SimTime::from_ms(offset_ms + k * period_ms))
+                .find(|&t| (t, Phase::new(phase)) >= now);
+            proptest::prop_assert_eq!(Some(p.first_at_or_after(now.0, now.1)), brute);
+        }
+    }
+
     #[test]
     fn cancelled_process_stops_firing() {
         let mut sim = Simulation::new(Log::new(), 1, 0);
@@ -771,6 +840,20 @@ mod tests {
             "{msg}"
         );
         assert!(msg.contains("cannot schedule"), "{msg}");
+    }
+
+    #[test]
+    fn boxed_models_built_at_run_time_can_be_added() {
+        let mut sim = Simulation::new(Log::new(), 1, 0);
+        type Boxed = Box<dyn Model<Log, u32>>;
+        let models: Vec<(&str, Boxed)> = vec![("x", Box::new(Logger)), ("y", Box::new(Logger))];
+        for (name, m) in models {
+            let id = sim.add_model(name, m).unwrap();
+            sim.schedule(SimTime::ZERO, Phase::MEASURE, id, 1).unwrap();
+        }
+        sim.run_until(SimTime::from_ms(1)).unwrap();
+        let names: Vec<&str> = sim.world().iter().map(|e| e.2.as_str()).collect();
+        assert_eq!(names, ["x", "y"]);
     }
 
     #[test]

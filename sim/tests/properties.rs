@@ -6,13 +6,14 @@ use gridsim_sim::{
 use proptest::prelude::*;
 use rand::Rng;
 
-/// One operation on a queue: schedule `dt_ms` after now in phase rank `phase`, pop, or cancel
-/// the `k`-th id scheduled so far.
+/// One operation on a queue: schedule `dt_ms` after now in phase rank `phase`, pop, cancel
+/// the `k`-th event scheduled so far, or move it to `dt_ms` after now.
 #[derive(Clone, Debug)]
 enum Op {
     Schedule { dt_ms: i64, phase: u8 },
     Pop,
     Cancel { k: usize },
+    Reschedule { k: usize, dt_ms: i64, phase: u8 },
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -20,48 +21,61 @@ fn op() -> impl Strategy<Value = Op> {
         4 => (0i64..5, 0u8..6).prop_map(|(dt_ms, phase)| Op::Schedule { dt_ms, phase: phase * 10 }),
         3 => Just(Op::Pop),
         1 => (0usize..64).prop_map(|k| Op::Cancel { k }),
+        1 => (0usize..64, 0i64..5, 0u8..6)
+            .prop_map(|(k, dt_ms, phase)| Op::Reschedule { k, dt_ms, phase: phase * 10 }),
     ]
 }
 
 proptest! {
     #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
 
-    /// Popped keys never decrease; equal (time, phase) pop in scheduling order; cancelled
-    /// events never come out; scheduling into the past is refused, never reordered.
+    /// Popped keys never decrease; equal (time, phase) pop in the order they were (re)scheduled;
+    /// cancelled events never come out, every other event comes out exactly once; scheduling
+    /// into the past is refused, never reordered.
     #[test]
     fn queue_times_never_decrease_and_ties_are_fifo(ops in prop::collection::vec(op(), 1..300)) {
         let mut q = EventQueue::new();
+        // The current id of event k (its payload is k).
         let mut ids = Vec::new();
         let mut cancelled = std::collections::HashSet::new();
-        let mut popped: Vec<(SimTime, Phase, u64)> = Vec::new();
-        let drain = |q: &mut EventQueue<u64>, popped: &mut Vec<_>| {
+        // (time, phase, sequence of the last (re)scheduling, payload)
+        let mut popped: Vec<(SimTime, Phase, u64, usize)> = Vec::new();
+        let drain = |q: &mut EventQueue<usize>, popped: &mut Vec<_>| {
             if let Some(e) = q.pop() {
-                prop_assert_eq!(e.payload, e.id.seq());
-                popped.push((e.t, e.phase, e.payload));
+                popped.push((e.t, e.phase, e.id.seq(), e.payload));
             }
-            Ok(())
         };
+        let past = |q: &EventQueue<usize>, t, phase| (t, phase) < (q.now(), q.phase());
         for op in ops {
             match op {
                 Op::Schedule { dt_ms, phase } => {
-                    let t = q.now() + SimDuration::from_ms(dt_ms);
-                    let phase = Phase::new(phase);
-                    let in_past = (t, phase) < (q.now(), q.phase());
-                    let seq = ids.len() as u64;
-                    match q.schedule(t, phase, seq) {
-                        Ok(id) => { prop_assert!(!in_past); prop_assert_eq!(id.seq(), seq); ids.push(id); }
+                    let (t, phase) = (q.now() + SimDuration::from_ms(dt_ms), Phase::new(phase));
+                    let in_past = past(&q, t, phase);
+                    match q.schedule(t, phase, ids.len()) {
+                        Ok(id) => { prop_assert!(!in_past); ids.push(id); }
                         Err(_) => prop_assert!(in_past),
                     }
                 }
-                Op::Pop => drain(&mut q, &mut popped)?,
+                Op::Pop => drain(&mut q, &mut popped),
                 Op::Cancel { k } => {
                     if let Some(&id) = ids.get(k) {
-                        if q.cancel(id) { cancelled.insert(id.seq()); }
+                        if q.cancel(id) { cancelled.insert(k); }
+                    }
+                }
+                Op::Reschedule { k, dt_ms, phase } => {
+                    let (t, phase) = (q.now() + SimDuration::from_ms(dt_ms), Phase::new(phase));
+                    let in_past = past(&q, t, phase);
+                    if let Some(&id) = ids.get(k) {
+                        match q.reschedule(id, t, phase) {
+                            Ok(Some(new)) => { prop_assert!(!in_past); ids[k] = new; }
+                            Ok(None) => prop_assert!(!in_past),
+                            Err(_) => prop_assert!(in_past),
+                        }
                     }
                 }
             }
         }
-        while !q.is_empty() { drain(&mut q, &mut popped)?; }
+        while !q.is_empty() { drain(&mut q, &mut popped); }
         for w in popped.windows(2) {
             let (a, b) = (w[0], w[1]);
             prop_assert!((a.0, a.1) <= (b.0, b.1), "key decreased: {:?} then {:?}", a, b);
@@ -69,10 +83,11 @@ proptest! {
                 prop_assert!(a.2 < b.2, "not FIFO: {:?} then {:?}", a, b);
             }
         }
+        let mut delivered = std::collections::HashSet::new();
         for p in &popped {
-            prop_assert!(!cancelled.contains(&p.2), "cancelled event {} delivered", p.2);
+            prop_assert!(!cancelled.contains(&p.3), "cancelled event {} delivered", p.3);
+            prop_assert!(delivered.insert(p.3), "event {} delivered twice", p.3);
         }
-        // Every scheduled event is delivered exactly once or cancelled.
         prop_assert_eq!(popped.len() + cancelled.len(), ids.len());
     }
 }

@@ -104,12 +104,26 @@ pub struct EvData {
 }
 
 fn data_err(file: &str, line: u64, column: u64, expected: &str, found: &str) -> AgentError {
-    AgentError::Data { file: file.into(), line, column, expected: expected.into(), found: found.into() }
+    AgentError::Data {
+        file: file.into(),
+        line,
+        column,
+        expected: expected.into(),
+        found: found.into(),
+    }
 }
 
-fn field<T: std::str::FromStr>(fields: &[&str], c: usize, file: &str, ln: u64, what: &str) -> Result<T, AgentError> {
+fn field<T: std::str::FromStr>(
+    fields: &[&str],
+    c: usize,
+    file: &str,
+    ln: u64,
+    what: &str,
+) -> Result<T, AgentError> {
     let s = fields.get(c).copied().unwrap_or("");
-    s.trim().parse().map_err(|_| data_err(file, ln, c as u64 + 1, what, &format!("`{s}`")))
+    s.trim()
+        .parse()
+        .map_err(|_| data_err(file, ln, c as u64 + 1, what, &format!("`{s}`")))
 }
 
 impl EvData {
@@ -118,34 +132,84 @@ impl EvData {
         let sample = include_bytes!("../../data/acn/sessions_sample.csv.gz");
         let mut text = String::new();
         std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&sample[..]), &mut text)
-            .map_err(|source| AgentError::Io { file: "sessions_sample.csv.gz".into(), source })?;
-        Self::parse(&text, "sessions_sample.csv.gz", include_str!("../../data/acn/fit.json"), "fit.json")
+            .map_err(|source| AgentError::Io {
+                file: "sessions_sample.csv.gz".into(),
+                source,
+            })?;
+        Self::parse(
+            &text,
+            "sessions_sample.csv.gz",
+            include_str!("../../data/acn/fit.json"),
+            "fit.json",
+        )
     }
 
     /// Reads `sessions_sample.csv.gz` and `fit.json` from a directory.
     pub fn load_dir(dir: &Path) -> Result<Self, AgentError> {
         let sp = dir.join("sessions_sample.csv.gz");
         let fp = dir.join("fit.json");
-        Self::parse(&read_text(&sp)?, &sp.display().to_string(), &read_text(&fp)?, &fp.display().to_string())
+        Self::parse(
+            &read_text(&sp)?,
+            &sp.display().to_string(),
+            &read_text(&fp)?,
+            &fp.display().to_string(),
+        )
     }
 
     /// Parses a sample CSV and a fit JSON.
-    pub fn parse(sample_csv: &str, sample_file: &str, fit_json: &str, fit_file: &str) -> Result<Self, AgentError> {
+    pub fn parse(
+        sample_csv: &str,
+        sample_file: &str,
+        fit_json: &str,
+        fit_file: &str,
+    ) -> Result<Self, AgentError> {
         let fit: FitFile = serde_json::from_str(fit_json).map_err(|e| {
-            data_err(fit_file, e.line() as u64, e.column() as u64, "the ACN fit layout (sites → fit)", &e.to_string())
+            data_err(
+                fit_file,
+                e.line() as u64,
+                e.column() as u64,
+                "the ACN fit layout (sites → fit)",
+                &e.to_string(),
+            )
         })?;
-        let mut sites: BTreeMap<String, SiteData> =
-            fit.sites.into_iter().map(|(k, f)| (k, SiteData { fit: f, sample: Vec::new() })).collect();
+        let mut sites: BTreeMap<String, SiteData> = fit
+            .sites
+            .into_iter()
+            .map(|(k, f)| {
+                (
+                    k,
+                    SiteData {
+                        fit: f,
+                        sample: Vec::new(),
+                    },
+                )
+            })
+            .collect();
         for (k, s) in &sites {
             let r = &s.fit.arrivals_per_h;
-            if r.weekday.len() != 24 || r.weekend.len() != 24 || r.weekday.iter().chain(&r.weekend).any(|v| !(*v >= 0.0)) {
-                return Err(data_err(fit_file, 0, 0, &format!("24 non-negative hourly rates per day type for site {k}"), "other"));
+            if r.weekday.len() != 24
+                || r.weekend.len() != 24
+                || r.weekday.iter().chain(&r.weekend).any(|v| !(*v >= 0.0))
+            {
+                return Err(data_err(
+                    fit_file,
+                    0,
+                    0,
+                    &format!("24 non-negative hourly rates per day type for site {k}"),
+                    "other",
+                ));
             }
         }
         let mut lines = sample_csv.lines().enumerate();
         let head = lines.next().map(|(_, l)| l.trim()).unwrap_or("");
         if head != "site,day_type,arrival_h,dwell_h,energy_kwh" {
-            return Err(data_err(sample_file, 1, 1, "header `site,day_type,arrival_h,dwell_h,energy_kwh`", &format!("`{head}`")));
+            return Err(data_err(
+                sample_file,
+                1,
+                1,
+                "header `site,day_type,arrival_h,dwell_h,energy_kwh`",
+                &format!("`{head}`"),
+            ));
         }
         for (i, line) in lines {
             let ln = i as u64 + 1;
@@ -157,7 +221,15 @@ impl EvData {
             let day_type = match f.get(1).map(|s| s.trim()) {
                 Some("weekday") => DayType::Weekday,
                 Some("weekend") => DayType::Weekend,
-                other => return Err(data_err(sample_file, ln, 2, "`weekday` or `weekend`", &format!("{other:?}"))),
+                other => {
+                    return Err(data_err(
+                        sample_file,
+                        ln,
+                        2,
+                        "`weekday` or `weekend`",
+                        &format!("{other:?}"),
+                    ))
+                }
             };
             let s = SampleSession {
                 day_type,
@@ -165,16 +237,33 @@ impl EvData {
                 dwell_h: field(&f, 3, sample_file, ln, "a dwell in hours > 0")?,
                 energy_kwh: field(&f, 4, sample_file, ln, "an energy in kWh > 0")?,
             };
-            if !(s.arrival_h >= 0.0 && s.arrival_h < 24.0 && s.dwell_h > 0.0 && s.energy_kwh > 0.0) {
-                return Err(data_err(sample_file, ln, 3, "arrival_h in [0, 24), dwell_h > 0, energy_kwh > 0", line));
+            if !(s.arrival_h >= 0.0 && s.arrival_h < 24.0 && s.dwell_h > 0.0 && s.energy_kwh > 0.0)
+            {
+                return Err(data_err(
+                    sample_file,
+                    ln,
+                    3,
+                    "arrival_h in [0, 24), dwell_h > 0, energy_kwh > 0",
+                    line,
+                ));
             }
             let Some(site_data) = sites.get_mut(site) else {
-                return Err(data_err(sample_file, ln, 1, "a site present in the fit", &format!("`{site}`")));
+                return Err(data_err(
+                    sample_file,
+                    ln,
+                    1,
+                    "a site present in the fit",
+                    &format!("`{site}`"),
+                ));
             };
             site_data.sample.push(s);
         }
         for s in sites.values_mut() {
-            s.sample.sort_by(|a, b| a.day_type.cmp(&b.day_type).then(a.arrival_h.total_cmp(&b.arrival_h)));
+            s.sample.sort_by(|a, b| {
+                a.day_type
+                    .cmp(&b.day_type)
+                    .then(a.arrival_h.total_cmp(&b.arrival_h))
+            });
         }
         Ok(Self { sites })
     }
@@ -182,18 +271,47 @@ impl EvData {
 
 /// Reads an ACN-Data sessions CSV (plain or `.gz`); times become seconds after `start`.
 /// Sessions are returned in arrival order with ids in that order.
-pub fn read_acn_sessions(path: &Path, start: DateTime<Utc>, max_rate_kw: f64) -> Result<Vec<Session>, AgentError> {
-    parse_acn_sessions(&read_text(path)?, &path.display().to_string(), start, max_rate_kw)
+pub fn read_acn_sessions(
+    path: &Path,
+    start: DateTime<Utc>,
+    max_rate_kw: f64,
+) -> Result<Vec<Session>, AgentError> {
+    parse_acn_sessions(
+        &read_text(path)?,
+        &path.display().to_string(),
+        start,
+        max_rate_kw,
+    )
 }
 
 /// Parses ACN-Data sessions CSV text (see [`read_acn_sessions`]).
-pub fn parse_acn_sessions(text: &str, file: &str, start: DateTime<Utc>, max_rate_kw: f64) -> Result<Vec<Session>, AgentError> {
+pub fn parse_acn_sessions(
+    text: &str,
+    file: &str,
+    start: DateTime<Utc>,
+    max_rate_kw: f64,
+) -> Result<Vec<Session>, AgentError> {
     let mut lines = text.lines().enumerate();
-    let head: Vec<&str> = lines.next().map(|(_, l)| l.split(',').map(str::trim).collect()).unwrap_or_default();
+    let head: Vec<&str> = lines
+        .next()
+        .map(|(_, l)| l.split(',').map(str::trim).collect())
+        .unwrap_or_default();
     let col = |name: &str| -> Result<usize, AgentError> {
-        head.iter().position(|h| *h == name).ok_or_else(|| data_err(file, 1, 1, &format!("a column `{name}`"), &format!("{head:?}")))
+        head.iter().position(|h| *h == name).ok_or_else(|| {
+            data_err(
+                file,
+                1,
+                1,
+                &format!("a column `{name}`"),
+                &format!("{head:?}"),
+            )
+        })
     };
-    let (ca, cd, ce) = (col("arrival")?, col("departure")?, col("delivered_energy (kWh)")?);
+    let (ca, cd, ce) = (
+        col("arrival")?,
+        col("departure")?,
+        col("delivered_energy (kWh)")?,
+    );
     let mut out = Vec::new();
     for (i, line) in lines {
         let ln = i as u64 + 1;
@@ -203,16 +321,35 @@ pub fn parse_acn_sessions(text: &str, file: &str, start: DateTime<Utc>, max_rate
         let f: Vec<&str> = line.split(',').collect();
         let time = |c: usize| -> Result<f64, AgentError> {
             let s = f.get(c).copied().unwrap_or("").trim();
-            let t = DateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S%:z")
-                .map_err(|_| data_err(file, ln, c as u64 + 1, "a time `YYYY-MM-DD HH:MM:SS±HH:MM`", &format!("`{s}`")))?;
+            let t = DateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S%:z").map_err(|_| {
+                data_err(
+                    file,
+                    ln,
+                    c as u64 + 1,
+                    "a time `YYYY-MM-DD HH:MM:SS±HH:MM`",
+                    &format!("`{s}`"),
+                )
+            })?;
             Ok((t.with_timezone(&Utc) - start).num_milliseconds() as f64 / 1000.0)
         };
         let (a, d) = (time(ca)?, time(cd)?);
         let e: f64 = field(&f, ce, file, ln, "an energy in kWh")?;
         if !(d > a) || !(e >= 0.0) {
-            return Err(data_err(file, ln, cd as u64 + 1, "departure after arrival and energy >= 0", line));
+            return Err(data_err(
+                file,
+                ln,
+                cd as u64 + 1,
+                "departure after arrival and energy >= 0",
+                line,
+            ));
         }
-        out.push(Session { id: 0, arrival_s: a, departure_s: d, energy_kwh: e, max_rate_kw });
+        out.push(Session {
+            id: 0,
+            arrival_s: a,
+            departure_s: d,
+            energy_kwh: e,
+            max_rate_kw,
+        });
     }
     finish_sessions(out)
 }
@@ -223,14 +360,33 @@ pub fn read_period_sessions(path: &Path, period_s: f64) -> Result<Vec<Session>, 
 }
 
 /// Parses ACN-Sim periods CSV text (see [`read_period_sessions`]).
-pub fn parse_period_sessions(text: &str, file: &str, period_s: f64) -> Result<Vec<Session>, AgentError> {
+pub fn parse_period_sessions(
+    text: &str,
+    file: &str,
+    period_s: f64,
+) -> Result<Vec<Session>, AgentError> {
     let mut lines = text.lines().enumerate();
-    let head: Vec<&str> = lines.next().map(|(_, l)| l.split(',').map(str::trim).collect()).unwrap_or_default();
+    let head: Vec<&str> = lines
+        .next()
+        .map(|(_, l)| l.split(',').map(str::trim).collect())
+        .unwrap_or_default();
     let col = |name: &str| -> Result<usize, AgentError> {
-        head.iter().position(|h| *h == name).ok_or_else(|| data_err(file, 1, 1, &format!("a column `{name}`"), &format!("{head:?}")))
+        head.iter().position(|h| *h == name).ok_or_else(|| {
+            data_err(
+                file,
+                1,
+                1,
+                &format!("a column `{name}`"),
+                &format!("{head:?}"),
+            )
+        })
     };
-    let (ca, cd, ce, cr) =
-        (col("arrival_period")?, col("departure_period")?, col("requested_energy_kWh")?, col("battery_max_power_kW")?);
+    let (ca, cd, ce, cr) = (
+        col("arrival_period")?,
+        col("departure_period")?,
+        col("requested_energy_kWh")?,
+        col("battery_max_power_kW")?,
+    );
     let mut out = Vec::new();
     for (i, line) in lines {
         let ln = i as u64 + 1;
@@ -243,15 +399,31 @@ pub fn parse_period_sessions(text: &str, file: &str, period_s: f64) -> Result<Ve
         let e: f64 = field(&f, ce, file, ln, "an energy in kWh")?;
         let r: f64 = field(&f, cr, file, ln, "a rate in kW")?;
         if !(d > a) || !(e >= 0.0) || !(r > 0.0) {
-            return Err(data_err(file, ln, cd as u64 + 1, "departure after arrival, energy >= 0 and rate > 0", line));
+            return Err(data_err(
+                file,
+                ln,
+                cd as u64 + 1,
+                "departure after arrival, energy >= 0 and rate > 0",
+                line,
+            ));
         }
-        out.push(Session { id: 0, arrival_s: a * period_s, departure_s: d * period_s, energy_kwh: e, max_rate_kw: r });
+        out.push(Session {
+            id: 0,
+            arrival_s: a * period_s,
+            departure_s: d * period_s,
+            energy_kwh: e,
+            max_rate_kw: r,
+        });
     }
     finish_sessions(out)
 }
 
 fn finish_sessions(mut out: Vec<Session>) -> Result<Vec<Session>, AgentError> {
-    out.sort_by(|a, b| a.arrival_s.total_cmp(&b.arrival_s).then(a.departure_s.total_cmp(&b.departure_s)));
+    out.sort_by(|a, b| {
+        a.arrival_s
+            .total_cmp(&b.arrival_s)
+            .then(a.departure_s.total_cmp(&b.departure_s))
+    });
     for (k, s) in out.iter_mut().enumerate() {
         s.id = k as u64;
     }

@@ -101,7 +101,10 @@ fn one() -> f64 {
     1.0
 }
 fn default_rates() -> Vec<RateChoice> {
-    vec![RateChoice { kw: 6.6, weight: 1.0 }]
+    vec![RateChoice {
+        kw: 6.6,
+        weight: 1.0,
+    }]
 }
 
 /// Generates sessions from an ACN site's arrival rates and sample (module docs).
@@ -117,21 +120,49 @@ pub struct ArrivalGenerator {
 
 impl ArrivalGenerator {
     /// A generator for `params.site` of `data`; local time is UTC + `utc_offset_h`.
-    pub fn new(params: ArrivalParams, data: &EvData, utc_offset_h: f64) -> Result<Self, AgentError> {
+    pub fn new(
+        params: ArrivalParams,
+        data: &EvData,
+        utc_offset_h: f64,
+    ) -> Result<Self, AgentError> {
         let mut v = Validator::new("arrivals");
         v.non_negative("rate_scale", params.rate_scale);
-        v.check(!params.max_rate_kw.is_empty(), "max_rate_kw", "an empty list", "at least one rate");
+        v.check(
+            !params.max_rate_kw.is_empty(),
+            "max_rate_kw",
+            "an empty list",
+            "at least one rate",
+        );
         for (i, r) in params.max_rate_kw.iter().enumerate() {
             v.positive(&format!("max_rate_kw[{i}].kw"), r.kw);
             v.positive(&format!("max_rate_kw[{i}].weight"), r.weight);
         }
         let site = data.sites.get(&params.site).cloned();
-        v.check(site.is_some(), "site", format!("`{}`", params.site), &format!("one of {:?}", data.sites.keys().collect::<Vec<_>>()));
+        v.check(
+            site.is_some(),
+            "site",
+            format!("`{}`", params.site),
+            &format!("one of {:?}", data.sites.keys().collect::<Vec<_>>()),
+        );
         v.finish()?;
-        let Some(site) = site else { return Err(AgentError::InvalidParameters(Vec::new())) };
+        let Some(site) = site else {
+            return Err(AgentError::InvalidParameters(Vec::new()));
+        };
         let r = &site.fit.arrivals_per_h;
-        let lambda_max_per_h = params.rate_scale * r.weekday.iter().chain(&r.weekend).copied().fold(0.0, f64::max);
-        Ok(Self { params, site, lambda_max_per_h, next_candidate_s: None, next_id: 0, utc_offset_h })
+        let lambda_max_per_h = params.rate_scale
+            * r.weekday
+                .iter()
+                .chain(&r.weekend)
+                .copied()
+                .fold(0.0, f64::max);
+        Ok(Self {
+            params,
+            site,
+            lambda_max_per_h,
+            next_candidate_s: None,
+            next_id: 0,
+            utc_offset_h,
+        })
     }
 
     fn local(&self, t: &StepTime, at_s: f64) -> chrono::NaiveDateTime {
@@ -141,7 +172,11 @@ impl ArrivalGenerator {
 
     fn rate_per_h(&self, local: &chrono::NaiveDateTime) -> (f64, DayType, usize) {
         use chrono::{Datelike, Timelike};
-        let dt = if local.weekday().number_from_monday() >= 6 { DayType::Weekend } else { DayType::Weekday };
+        let dt = if local.weekday().number_from_monday() >= 6 {
+            DayType::Weekend
+        } else {
+            DayType::Weekday
+        };
         let h = local.hour() as usize;
         let r = &self.site.fit.arrivals_per_h;
         let v = match dt {
@@ -169,7 +204,10 @@ impl ArrivalGenerator {
                 let (d, e) = (&self.site.fit.dwell_h, &self.site.fit.energy_kwh);
                 let z1: f64 = rng.sample(StandardNormal);
                 let z2: f64 = rng.sample(StandardNormal);
-                ((d.mu_ln + d.sigma_ln * z1).exp(), (e.mu_ln + e.sigma_ln * z2).exp())
+                (
+                    (d.mu_ln + d.sigma_ln * z1).exp(),
+                    (e.mu_ln + e.sigma_ln * z2).exp(),
+                )
             }
             AttributeModel::Empirical => {
                 let s = &self.site.sample;
@@ -178,7 +216,13 @@ impl ArrivalGenerator {
                 let same = &s[lo_t..hi_t];
                 let lo = same.partition_point(|x| x.arrival_h < hour as f64);
                 let hi = same.partition_point(|x| x.arrival_h < hour as f64 + 1.0);
-                let pool = if hi > lo { &same[lo..hi] } else if !same.is_empty() { same } else { &s[..] };
+                let pool = if hi > lo {
+                    &same[lo..hi]
+                } else if !same.is_empty() {
+                    same
+                } else {
+                    &s[..]
+                };
                 if pool.is_empty() {
                     return (0.0, 0.0);
                 }
@@ -194,7 +238,9 @@ impl ArrivalGenerator {
         if !(self.lambda_max_per_h > 0.0) {
             return out;
         }
-        let Ok(exp) = Exp::new(self.lambda_max_per_h / 3600.0) else { return out };
+        let Ok(exp) = Exp::new(self.lambda_max_per_h / 3600.0) else {
+            return out;
+        };
         let end = t.t_s + dt_s;
         let mut c = match self.next_candidate_s {
             Some(c) => c,
@@ -207,7 +253,13 @@ impl ArrivalGenerator {
                 let (dwell_h, energy_kwh) = self.draw_attributes(day_type, hour, rng);
                 let max_rate_kw = self.draw_rate_kw(rng);
                 if dwell_h > 0.0 {
-                    out.push(Session { id: self.next_id, arrival_s: c, departure_s: c + dwell_h * 3600.0, energy_kwh, max_rate_kw });
+                    out.push(Session {
+                        id: self.next_id,
+                        arrival_s: c,
+                        departure_s: c + dwell_h * 3600.0,
+                        energy_kwh,
+                        max_rate_kw,
+                    });
                     self.next_id += 1;
                 }
             }
@@ -259,12 +311,21 @@ pub fn allocate(controller: EvController, demands: &[Demand], t_s: f64, limit_kw
         }
         EvController::EarliestDeadlineFirst => {
             order.sort_by(|&a, &b| {
-                demands[a].departure_s.total_cmp(&demands[b].departure_s).then(demands[a].id.cmp(&demands[b].id))
+                demands[a]
+                    .departure_s
+                    .total_cmp(&demands[b].departure_s)
+                    .then(demands[a].id.cmp(&demands[b].id))
             });
         }
         EvController::LeastLaxityFirst => {
-            let lax = |d: &Demand| (d.departure_s - t_s) / 3600.0 - d.remaining_kwh / d.max_rate_kw.max(1e-9);
-            order.sort_by(|&a, &b| lax(&demands[a]).total_cmp(&lax(&demands[b])).then(demands[a].id.cmp(&demands[b].id)));
+            let lax = |d: &Demand| {
+                (d.departure_s - t_s) / 3600.0 - d.remaining_kwh / d.max_rate_kw.max(1e-9)
+            };
+            order.sort_by(|&a, &b| {
+                lax(&demands[a])
+                    .total_cmp(&lax(&demands[b]))
+                    .then(demands[a].id.cmp(&demands[b].id))
+            });
         }
     }
     let mut left = limit_kw.max(0.0);
@@ -307,7 +368,12 @@ impl EvFleetParams {
     /// Reports impossible values.
     pub fn validate(&self) -> Result<(), AgentError> {
         let mut v = Validator::new("ev_fleet");
-        v.check(self.chargers > 0, "chargers", self.chargers, "at least one charger");
+        v.check(
+            self.chargers > 0,
+            "chargers",
+            self.chargers,
+            "at least one charger",
+        );
         v.positive("evse_max_kw", self.evse_max_kw);
         if let Some(l) = self.feeder_limit_kw {
             v.non_negative("feeder_limit_kw", l);
@@ -372,7 +438,7 @@ pub struct EvStepOutput {
 
 #[derive(Debug, Clone)]
 enum Source {
-    Generated(ArrivalGenerator),
+    Generated(Box<ArrivalGenerator>),
     Replay { sessions: Vec<Session>, next: usize },
 }
 
@@ -397,22 +463,48 @@ pub struct EvFleet {
 const UNMET_TOL_KWH: f64 = 1e-6;
 
 impl EvFleet {
-    fn with_source(params: EvFleetParams, source: Source, tariff: Option<Arc<TouTariff>>) -> Result<Self, AgentError> {
+    fn with_source(
+        params: EvFleetParams,
+        source: Source,
+        tariff: Option<Arc<TouTariff>>,
+    ) -> Result<Self, AgentError> {
         params.validate()?;
-        Ok(Self { params, source, plugged: Vec::new(), tariff, metrics: EvMetrics::default(), closed: Vec::new(), keep_closed: false })
+        Ok(Self {
+            params,
+            source,
+            plugged: Vec::new(),
+            tariff,
+            metrics: EvMetrics::default(),
+            closed: Vec::new(),
+            keep_closed: false,
+        })
     }
 
     /// A fleet fed by generated arrivals.
-    pub fn generated(params: EvFleetParams, arrivals: ArrivalParams, data: &EvData, tariff: Option<Arc<TouTariff>>) -> Result<Self, AgentError> {
+    pub fn generated(
+        params: EvFleetParams,
+        arrivals: ArrivalParams,
+        data: &EvData,
+        tariff: Option<Arc<TouTariff>>,
+    ) -> Result<Self, AgentError> {
         let g = ArrivalGenerator::new(arrivals, data, params.utc_offset_h)?;
-        Self::with_source(params, Source::Generated(g), tariff)
+        Self::with_source(params, Source::Generated(Box::new(g)), tariff)
     }
 
     /// A fleet replaying sessions (any order; they are sorted by arrival).
-    pub fn replay(params: EvFleetParams, mut sessions: Vec<Session>, tariff: Option<Arc<TouTariff>>) -> Result<Self, AgentError> {
+    pub fn replay(
+        params: EvFleetParams,
+        mut sessions: Vec<Session>,
+        tariff: Option<Arc<TouTariff>>,
+    ) -> Result<Self, AgentError> {
         let mut v = Validator::new("sessions");
         for s in &sessions {
-            v.check(s.departure_s > s.arrival_s, &format!("[{}].departure_s", s.id), s.departure_s, "a time after arrival_s");
+            v.check(
+                s.departure_s > s.arrival_s,
+                &format!("[{}].departure_s", s.id),
+                s.departure_s,
+                "a time after arrival_s",
+            );
             v.non_negative(&format!("[{}].energy_kwh", s.id), s.energy_kwh);
             v.positive(&format!("[{}].max_rate_kw", s.id), s.max_rate_kw);
         }
@@ -473,7 +565,10 @@ impl EvFleet {
         let arrivals = new.len();
         for s in new {
             if self.plugged.len() < self.params.chargers {
-                self.plugged.push(Plugged { session: s, delivered_kwh: 0.0 });
+                self.plugged.push(Plugged {
+                    session: s,
+                    delivered_kwh: 0.0,
+                });
             } else {
                 self.close(s, 0.0, true);
             }
@@ -481,7 +576,9 @@ impl EvFleet {
         let overlap_h: Vec<f64> = self
             .plugged
             .iter()
-            .map(|p| ((t1.min(p.session.departure_s) - t0.max(p.session.arrival_s)) / 3600.0).max(0.0))
+            .map(|p| {
+                ((t1.min(p.session.departure_s) - t0.max(p.session.arrival_s)) / 3600.0).max(0.0)
+            })
             .collect();
         let demands: Vec<Demand> = self
             .plugged
@@ -490,8 +587,18 @@ impl EvFleet {
             .map(|(p, &o)| {
                 let remaining_kwh = (p.session.energy_kwh - p.delivered_kwh).max(0.0);
                 let rate = p.session.max_rate_kw.min(self.params.evse_max_kw);
-                let cap_kw = if o > 0.0 { rate.min(remaining_kwh / o) } else { 0.0 };
-                Demand { id: p.session.id, cap_kw, max_rate_kw: rate, departure_s: p.session.departure_s, remaining_kwh }
+                let cap_kw = if o > 0.0 {
+                    rate.min(remaining_kwh / o)
+                } else {
+                    0.0
+                };
+                Demand {
+                    id: p.session.id,
+                    cap_kw,
+                    max_rate_kw: rate,
+                    departure_s: p.session.departure_s,
+                    remaining_kwh,
+                }
             })
             .collect();
         let limit = self.params.feeder_limit_kw.unwrap_or(f64::INFINITY);
@@ -517,10 +624,19 @@ impl EvFleet {
         let p_kw = if dt_h > 0.0 { energy_kwh / dt_h } else { 0.0 };
         self.metrics.peak_kw = self.metrics.peak_kw.max(p_kw);
         if let Some(tar) = &self.tariff {
-            let local = (t.utc + chrono::Duration::milliseconds((self.params.utc_offset_h * 3.6e6).round() as i64)).naive_utc();
+            let local = (t.utc
+                + chrono::Duration::milliseconds((self.params.utc_offset_h * 3.6e6).round() as i64))
+            .naive_utc();
             self.metrics.energy_cost_usd += energy_kwh * tar.price_usd_per_kwh(&local);
         }
-        EvStepOutput { p_mw: p_kw / 1000.0, q_mvar: 0.0, rate_sum_kw, energy_kwh, active, arrivals }
+        EvStepOutput {
+            p_mw: p_kw / 1000.0,
+            q_mvar: 0.0,
+            rate_sum_kw,
+            energy_kwh,
+            active,
+            arrivals,
+        }
     }
 
     /// Closes the sessions still plugged in at the end of the horizon and returns the totals.
@@ -537,7 +653,13 @@ mod tests {
     use super::*;
 
     fn d(id: u64, cap: f64, dep_h: f64, rem: f64) -> Demand {
-        Demand { id, cap_kw: cap, max_rate_kw: cap, departure_s: dep_h * 3600.0, remaining_kwh: rem }
+        Demand {
+            id,
+            cap_kw: cap,
+            max_rate_kw: cap,
+            departure_s: dep_h * 3600.0,
+            remaining_kwh: rem,
+        }
     }
 
     #[test]
@@ -550,16 +672,37 @@ mod tests {
         let llf = allocate(EvController::LeastLaxityFirst, &ds, 0.0, 8.0);
         assert!((edf[0] - 6.6).abs() < 1e-12 && (edf[1] - 1.4).abs() < 1e-12);
         assert!((llf[1] - 6.6).abs() < 1e-12 && (llf[0] - 1.4).abs() < 1e-12);
-        assert_eq!(allocate(EvController::Uncontrolled, &ds, 0.0, 8.0), vec![6.6, 6.6]);
+        assert_eq!(
+            allocate(EvController::Uncontrolled, &ds, 0.0, 8.0),
+            vec![6.6, 6.6]
+        );
     }
 
     #[test]
     fn replay_delivers_by_hand() {
-        let params = EvFleetParams { chargers: 1, evse_max_kw: 6.6, feeder_limit_kw: None, controller: EvController::Uncontrolled, utc_offset_h: 0.0 };
+        let params = EvFleetParams {
+            chargers: 1,
+            evse_max_kw: 6.6,
+            feeder_limit_kw: None,
+            controller: EvController::Uncontrolled,
+            utc_offset_h: 0.0,
+        };
         // Session 1: 0.5 h to 2 h, needs 5 kWh at 4 kW → full. Session 2 arrives at 1 h: blocked.
         let s = vec![
-            Session { id: 1, arrival_s: 1800.0, departure_s: 7200.0, energy_kwh: 5.0, max_rate_kw: 4.0 },
-            Session { id: 2, arrival_s: 3600.0, departure_s: 9000.0, energy_kwh: 3.0, max_rate_kw: 4.0 },
+            Session {
+                id: 1,
+                arrival_s: 1800.0,
+                departure_s: 7200.0,
+                energy_kwh: 5.0,
+                max_rate_kw: 4.0,
+            },
+            Session {
+                id: 2,
+                arrival_s: 3600.0,
+                departure_s: 9000.0,
+                energy_kwh: 3.0,
+                max_rate_kw: 4.0,
+            },
         ];
         let mut f = EvFleet::replay(params, s, None).unwrap_or_else(|e| panic!("{e}"));
         let mut rng = <rand_chacha::ChaCha8Rng as rand::SeedableRng>::seed_from_u64(0);
@@ -571,7 +714,10 @@ mod tests {
         // 3 kWh left at 4 kW: cap = 3 kW over the hour.
         assert!((o.energy_kwh - 3.0).abs() < 1e-12);
         let m = f.finish();
-        assert_eq!((m.sessions, m.sessions_blocked, m.sessions_unmet), (2, 1, 1));
+        assert_eq!(
+            (m.sessions, m.sessions_blocked, m.sessions_unmet),
+            (2, 1, 1)
+        );
         assert!((m.delivered_pct() - 62.5).abs() < 1e-9);
         assert!((m.peak_kw - 3.0).abs() < 1e-12);
     }

@@ -80,8 +80,15 @@ impl TouTariff {
         let md = (local.month(), local.day());
         let weekend = matches!(local.weekday(), Weekday::Sat | Weekday::Sun);
         self.schedule.iter().find(|s| {
-            let (Some(a), Some(b)) = (month_day(&s.effective_start), month_day(&s.effective_end)) else { return false };
-            let in_dates = if a <= b { md >= a && md <= b } else { md >= a || md <= b };
+            let (Some(a), Some(b)) = (month_day(&s.effective_start), month_day(&s.effective_end))
+            else {
+                return false;
+            };
+            let in_dates = if a <= b {
+                md >= a && md <= b
+            } else {
+                md >= a || md <= b
+            };
             let in_days = match s.dow_mask.as_str() {
                 "WEEKDAYS" => !weekend,
                 "WEEKENDS" => weekend,
@@ -93,7 +100,9 @@ impl TouTariff {
 
     /// Energy price at a local time, $/kWh (0 when no schedule applies).
     pub fn price_usd_per_kwh(&self, local: &NaiveDateTime) -> f64 {
-        let Some(s) = self.schedule_for(local) else { return 0.0 };
+        let Some(s) = self.schedule_for(local) else {
+            return 0.0;
+        };
         let h = local.hour() as f64 + local.minute() as f64 / 60.0 + local.second() as f64 / 3600.0;
         let k = s.times.partition_point(|&t| t <= h).saturating_sub(1);
         s.tariffs.get(k).copied().unwrap_or(0.0)
@@ -114,7 +123,11 @@ mod tests {
     fn sce_tou_ev_4_prices() {
         let text = include_str!("../../data/acn/sce_tou_ev_4_march_2019.json");
         let t = TouTariff::parse(text, "sce").unwrap_or_else(|e| panic!("{e}"));
-        let at = |y, m, d, h| NaiveDate::from_ymd_opt(y, m, d).and_then(|x| x.and_hms_opt(h, 0, 0)).unwrap_or_default();
+        let at = |y, m, d, h| {
+            NaiveDate::from_ymd_opt(y, m, d)
+                .and_then(|x| x.and_hms_opt(h, 0, 0))
+                .unwrap_or_default()
+        };
         // Values from the tariff file: summer weekday 12–18 h 0.26668 $/kWh; winter weekday
         // 8–12 h 0.07492; weekend 0.05623 (summer) / 0.06087 (winter).
         assert_eq!(t.price_usd_per_kwh(&at(2019, 7, 3, 13)), 0.26668); // Wednesday
@@ -122,7 +135,7 @@ mod tests {
         assert_eq!(t.price_usd_per_kwh(&at(2019, 7, 6, 13)), 0.05623); // Saturday
         assert_eq!(t.price_usd_per_kwh(&at(2019, 1, 6, 13)), 0.06087); // Sunday, wraps new year
         assert_eq!(t.demand_charge_usd_per_kw(&at(2019, 3, 5, 9)), 15.51);
-        let e = TouTariff::parse("{\"schedule\": [}", "bad.json").err().map(|e| e.to_string()).unwrap_or_default();
+        let e = crate::common::err_text(TouTariff::parse("{\"schedule\": [}", "bad.json"));
         assert!(e.starts_with("bad.json:1:"), "{e}");
     }
 }

@@ -23,7 +23,11 @@
 pub fn extraterrestrial_w_per_m2(day_of_year: u32) -> f64 {
     let b = 2.0 * std::f64::consts::PI * (day_of_year as f64 - 1.0) / 365.0;
     1366.1
-        * (1.00011 + 0.034221 * b.cos() + 0.00128 * b.sin() + 0.000719 * (2.0 * b).cos() + 0.000077 * (2.0 * b).sin())
+        * (1.00011
+            + 0.034221 * b.cos()
+            + 0.00128 * b.sin()
+            + 0.000719 * (2.0 * b).cos()
+            + 0.000077 * (2.0 * b).sin())
 }
 
 /// Relative optical air mass (Kasten & Young 1989) at apparent zenith `zenith_deg`;
@@ -32,7 +36,10 @@ pub fn relative_airmass(zenith_deg: f64) -> Option<f64> {
     if !(zenith_deg <= 90.0) {
         return None;
     }
-    Some(1.0 / (zenith_deg.to_radians().cos() + 0.50572 * (6.07995 + (90.0 - zenith_deg)).powf(-1.6364)))
+    Some(
+        1.0 / (zenith_deg.to_radians().cos()
+            + 0.50572 * (6.07995 + (90.0 - zenith_deg)).powf(-1.6364)),
+    )
 }
 
 /// Standard-atmosphere pressure at `altitude_m`, Pa (pvlib `alt2pres`).
@@ -52,7 +59,12 @@ pub struct ClearSky {
 }
 
 /// Ineichen–Perez clear sky (equations in the module docs); zero at night.
-pub fn ineichen(apparent_zenith_deg: f64, linke_turbidity: f64, altitude_m: f64, dni_extra_w_per_m2: f64) -> ClearSky {
+pub fn ineichen(
+    apparent_zenith_deg: f64,
+    linke_turbidity: f64,
+    altitude_m: f64,
+    dni_extra_w_per_m2: f64,
+) -> ClearSky {
     let Some(am_rel) = relative_airmass(apparent_zenith_deg) else {
         return ClearSky::default();
     };
@@ -66,18 +78,31 @@ pub fn ineichen(apparent_zenith_deg: f64, linke_turbidity: f64, altitude_m: f64,
     let fh2 = (-altitude_m / 1250.0).exp();
     let cg1 = 5.09e-5 * altitude_m + 0.868;
     let cg2 = 3.92e-5 * altitude_m + 0.0387;
-    let ghi = cg1 * dni_extra_w_per_m2 * cos_z * (-cg2 * am * (fh1 + fh2 * (tl - 1.0))).exp().max(0.0);
+    let ghi =
+        cg1 * dni_extra_w_per_m2 * cos_z * (-cg2 * am * (fh1 + fh2 * (tl - 1.0))).exp().max(0.0);
     let b = 0.664 + 0.163 / fh1;
     let bnci = dni_extra_w_per_m2 * (b * (-0.09 * am * (tl - 1.0)).exp()).max(0.0);
-    let bnci2 = ghi * ((1.0 - (0.1 - 0.2 * (-tl).exp()) / (0.1 + 0.882 / fh1)) / cos_z).clamp(0.0, 1e20);
+    let bnci2 =
+        ghi * ((1.0 - (0.1 - 0.2 * (-tl).exp()) / (0.1 + 0.882 / fh1)) / cos_z).clamp(0.0, 1e20);
     let dni = bnci.min(bnci2);
-    ClearSky { ghi_w_per_m2: ghi, dni_w_per_m2: dni, dhi_w_per_m2: ghi - dni * cos_z }
+    ClearSky {
+        ghi_w_per_m2: ghi,
+        dni_w_per_m2: dni,
+        dhi_w_per_m2: ghi - dni * cos_z,
+    }
 }
 
 /// Cosine of the angle of incidence of the beam on a plane (tilt and azimuth in degrees).
-pub fn cos_incidence(zenith_deg: f64, sun_azimuth_deg: f64, tilt_deg: f64, plane_azimuth_deg: f64) -> f64 {
+pub fn cos_incidence(
+    zenith_deg: f64,
+    sun_azimuth_deg: f64,
+    tilt_deg: f64,
+    plane_azimuth_deg: f64,
+) -> f64 {
     let (z, b) = (zenith_deg.to_radians(), tilt_deg.to_radians());
-    (z.cos() * b.cos() + z.sin() * b.sin() * (sun_azimuth_deg - plane_azimuth_deg).to_radians().cos()).clamp(-1.0, 1.0)
+    (z.cos() * b.cos()
+        + z.sin() * b.sin() * (sun_azimuth_deg - plane_azimuth_deg).to_radians().cos())
+    .clamp(-1.0, 1.0)
 }
 
 /// Plane-of-array irradiance components, W/m².
@@ -106,10 +131,20 @@ pub fn hay_davies(
 ) -> PlaneOfArray {
     let cos_tt = cos_incidence(zenith_deg, sun_azimuth_deg, tilt_deg, plane_azimuth_deg).max(0.0);
     let rb = cos_tt / zenith_deg.to_radians().cos().max(0.01745);
-    let ai = if dni_extra_w_per_m2 > 0.0 { irr.dni_w_per_m2 / dni_extra_w_per_m2 } else { 0.0 };
+    let ai = if dni_extra_w_per_m2 > 0.0 {
+        irr.dni_w_per_m2 / dni_extra_w_per_m2
+    } else {
+        0.0
+    };
     let cos_b = tilt_deg.to_radians().cos();
-    let sky = (irr.dhi_w_per_m2 * (1.0 - ai) * 0.5 * (1.0 + cos_b)).max(0.0) + (irr.dhi_w_per_m2 * ai * rb).max(0.0);
+    let sky = (irr.dhi_w_per_m2 * (1.0 - ai) * 0.5 * (1.0 + cos_b)).max(0.0)
+        + (irr.dhi_w_per_m2 * ai * rb).max(0.0);
     let ground = irr.ghi_w_per_m2 * albedo * 0.5 * (1.0 - cos_b);
     let beam = (irr.dni_w_per_m2 * cos_tt).max(0.0);
-    PlaneOfArray { poa_w_per_m2: beam + sky + ground, beam_w_per_m2: beam, sky_diffuse_w_per_m2: sky, ground_w_per_m2: ground }
+    PlaneOfArray {
+        poa_w_per_m2: beam + sky + ground,
+        beam_w_per_m2: beam,
+        sky_diffuse_w_per_m2: sky,
+        ground_w_per_m2: ground,
+    }
 }

@@ -9,8 +9,9 @@
 //!    k = k_min + (k_max − k_min) Φ(μ + σ x). Its stationary mean is
 //!    E[k] = k_min + (k_max − k_min) Φ(μ/√(1 + σ²)). GHI = k · GHI_cs, split into beam and
 //!    diffuse by Erbs et al. (1982): k_t = GHI/(E₀ cos z) (cos z ≥ 0.065, k_t ≤ 2),
-//!    DHI/GHI = 1 − 0.09 k_t (k_t ≤ 0.22), 0.9511 − 0.1604 k_t + 4.388 k_t² − 16.638 k_t³
-//!    + 12.336 k_t⁴ (k_t ≤ 0.8), 0.165 otherwise; DNI = (GHI − DHI)/cos z.
+//!    DHI/GHI = 1 − 0.09 k_t (k_t ≤ 0.22),
+//!    0.9511 − 0.1604 k_t + 4.388 k_t² − 16.638 k_t³ + 12.336 k_t⁴ (k_t ≤ 0.8),
+//!    0.165 otherwise; DNI = (GHI − DHI)/cos z.
 //!    Without clouds the Ineichen components are used as they are.
 //! 4. Plane-of-array irradiance E by [`irradiance::hay_davies`].
 //! 5. Cell temperature (Sandia, King et al. 2004): T_c = E e^(a + b·WS) + T_a + (E/1000) ΔT.
@@ -70,14 +71,22 @@ fn default_sigma() -> f64 {
 
 impl Default for CloudParams {
     fn default() -> Self {
-        Self { tau_s: default_tau_s(), k_min: default_k_min(), k_max: default_k_max(), mu: default_mu(), sigma: default_sigma() }
+        Self {
+            tau_s: default_tau_s(),
+            k_min: default_k_min(),
+            k_max: default_k_max(),
+            mu: default_mu(),
+            sigma: default_sigma(),
+        }
     }
 }
 
 impl CloudParams {
     /// Stationary mean of the clear-sky index, k_min + (k_max − k_min) Φ(μ/√(1 + σ²)).
     pub fn mean_index(&self) -> f64 {
-        self.k_min + (self.k_max - self.k_min) * normal_cdf(self.mu / (1.0 + self.sigma * self.sigma).sqrt())
+        self.k_min
+            + (self.k_max - self.k_min)
+                * normal_cdf(self.mu / (1.0 + self.sigma * self.sigma).sqrt())
     }
 
     fn validate_into(&self, v: &mut Validator) {
@@ -266,14 +275,20 @@ pub fn erbs(ghi_w_per_m2: f64, zenith_deg: f64, dni_extra_w_per_m2: f64) -> (f64
         0.165
     };
     let dhi = df * ghi_w_per_m2;
-    let dni = if cos_z > 0.0 { ((ghi_w_per_m2 - dhi) / cos_z).max(0.0) } else { 0.0 };
+    let dni = if cos_z > 0.0 {
+        ((ghi_w_per_m2 - dhi) / cos_z).max(0.0)
+    } else {
+        0.0
+    };
     (dni, dhi)
 }
 
 /// PVWatts DC power, inverter and clipping for POA irradiance `poa_w_per_m2` at cell temperature
 /// `cell_temp_c` (module docs, steps 6–7). Returns (P_dc, P_ac, clipped) in MW.
 pub fn pvwatts_ac(p: &PvParams, poa_w_per_m2: f64, cell_temp_c: f64) -> (f64, f64, f64) {
-    let p_dc = ((1.0 - p.losses_frac) * poa_w_per_m2 / 1000.0 * p.pdc0_mw * (1.0 + p.gamma_pdc_per_c * (cell_temp_c - 25.0)))
+    let p_dc = ((1.0 - p.losses_frac) * poa_w_per_m2 / 1000.0
+        * p.pdc0_mw
+        * (1.0 + p.gamma_pdc_per_c * (cell_temp_c - 25.0)))
         .max(0.0);
     if p_dc <= 0.0 || p.pac0_mw <= 0.0 {
         return (p_dc, 0.0, 0.0);
@@ -288,7 +303,9 @@ pub fn pvwatts_ac(p: &PvParams, poa_w_per_m2: f64, cell_temp_c: f64) -> (f64, f6
 
 /// Sandia cell temperature, °C (module docs, step 5).
 pub fn sapm_cell_temp_c(p: &PvParams, poa_w_per_m2: f64, w: &Weather) -> f64 {
-    poa_w_per_m2 * (p.sapm_a + p.sapm_b * w.wind_speed_m_per_s).exp() + w.temp_air_c + poa_w_per_m2 / 1000.0 * p.sapm_delta_t_c
+    poa_w_per_m2 * (p.sapm_a + p.sapm_b * w.wind_speed_m_per_s).exp()
+        + w.temp_air_c
+        + poa_w_per_m2 / 1000.0 * p.sapm_delta_t_c
 }
 
 /// A PV plant: parameters plus the state of its cloud process.
@@ -311,7 +328,11 @@ impl PvPlant {
             temp_c: params.temp_air_c,
             delta_t_s: params.delta_t_s,
         };
-        Ok(Self { params, observer, latent: None })
+        Ok(Self {
+            params,
+            observer,
+            latent: None,
+        })
     }
 
     /// The plant's parameters.
@@ -321,13 +342,18 @@ impl PvPlant {
 
     /// One step with the plant's default weather.
     pub fn step(&mut self, t: &StepTime, dt_s: f64, rng: &mut impl Rng) -> PvOutput {
-        let w = Weather { temp_air_c: self.params.temp_air_c, wind_speed_m_per_s: self.params.wind_speed_m_per_s };
+        let w = Weather {
+            temp_air_c: self.params.temp_air_c,
+            wind_speed_m_per_s: self.params.wind_speed_m_per_s,
+        };
         self.step_with_weather(t, dt_s, &w, rng)
     }
 
     /// Advances the cloud process by `dt_s` and returns the clear-sky index (1 without clouds).
     fn next_clear_sky_index(&mut self, dt_s: f64, rng: &mut impl Rng) -> f64 {
-        let Some(c) = &self.params.clouds else { return 1.0 };
+        let Some(c) = &self.params.clouds else {
+            return 1.0;
+        };
         let eps: f64 = rng.sample(StandardNormal);
         let x = match self.latent {
             None => eps,
@@ -341,21 +367,59 @@ impl PvPlant {
     }
 
     /// One step with the given weather (module docs).
-    pub fn step_with_weather(&mut self, t: &StepTime, dt_s: f64, w: &Weather, rng: &mut impl Rng) -> PvOutput {
+    pub fn step_with_weather(
+        &mut self,
+        t: &StepTime,
+        dt_s: f64,
+        w: &Weather,
+        rng: &mut impl Rng,
+    ) -> PvOutput {
+        let eph = Self::mid_step_ephemeris(t, dt_s, self.params.delta_t_s);
+        self.step_shared(t, dt_s, &eph, w, rng)
+    }
+
+    /// The observer-independent sun ephemeris at the middle of the step, to be computed once per
+    /// step and passed to [`PvPlant::step_shared`] of every plant with the same ΔT.
+    pub fn mid_step_ephemeris(t: &StepTime, dt_s: f64, delta_t_s: f64) -> spa::Ephemeris {
+        spa::ephemeris(&t.advanced(dt_s / 2.0).utc, delta_t_s)
+    }
+
+    /// One step with a shared ephemeris from [`PvPlant::mid_step_ephemeris`] (same result as
+    /// [`PvPlant::step_with_weather`] when `eph` was computed with this plant's `delta_t_s`).
+    pub fn step_shared(
+        &mut self,
+        t: &StepTime,
+        dt_s: f64,
+        eph: &spa::Ephemeris,
+        w: &Weather,
+        rng: &mut impl Rng,
+    ) -> PvOutput {
         let k = self.next_clear_sky_index(dt_s, rng);
         let p = &self.params;
         let mid = t.advanced(dt_s / 2.0).utc;
-        let sun = spa::sun_position(&mid, &self.observer);
+        let sun = spa::topocentric(eph, &self.observer);
         let e0 = irradiance::extraterrestrial_w_per_m2(mid.ordinal());
         let cs = irradiance::ineichen(sun.zenith_deg, p.linke_turbidity, p.elevation_m, e0);
         let irr = if p.clouds.is_some() {
             let ghi = k * cs.ghi_w_per_m2;
             let (dni, dhi) = erbs(ghi, sun.zenith_deg, e0);
-            irradiance::ClearSky { ghi_w_per_m2: ghi, dni_w_per_m2: dni, dhi_w_per_m2: dhi }
+            irradiance::ClearSky {
+                ghi_w_per_m2: ghi,
+                dni_w_per_m2: dni,
+                dhi_w_per_m2: dhi,
+            }
         } else {
             cs
         };
-        let poa = irradiance::hay_davies(&irr, e0, sun.zenith_deg, sun.azimuth_deg, p.tilt_deg, p.azimuth_deg, p.albedo);
+        let poa = irradiance::hay_davies(
+            &irr,
+            e0,
+            sun.zenith_deg,
+            sun.azimuth_deg,
+            p.tilt_deg,
+            p.azimuth_deg,
+            p.albedo,
+        );
         let cell_temp_c = sapm_cell_temp_c(p, poa.poa_w_per_m2, w);
         let (p_dc_mw, p_mw, clipped_mw) = pvwatts_ac(p, poa.poa_w_per_m2, cell_temp_c);
         PvOutput {
@@ -400,30 +464,78 @@ mod tests {
     fn pipeline_matches_pvlib() {
         // (UTC, zenith, azimuth, e0, ghi, dni, dhi, poa, tcell, pdc, pac)
         let cases = [
-            ((2020, 6, 21, 18, 0), 18.41390151542545, 124.47705498679284, 1321.4584229751329, 1047.3061223805691, 970.8141249847341, 126.19826437545316, 1018.8008710325332, 56.207366583523125, 1.089025857755755, 1.0),
-            ((2020, 12, 21, 16, 0), 72.63706571696954, 136.63621759361416, 1412.898187071621, 270.52891000222655, 738.6192899035167, 50.10762007321867, 526.2217785486438, 41.11894572759611, 0.5958411450441329, 0.5735026180037937),
+            (
+                (2020, 6, 21, 18, 0),
+                18.41390151542545,
+                124.47705498679284,
+                1321.4584229751329,
+                1047.3061223805691,
+                970.8141249847341,
+                126.19826437545316,
+                1018.8008710325332,
+                56.207366583523125,
+                1.089025857755755,
+                1.0,
+            ),
+            (
+                (2020, 12, 21, 16, 0),
+                72.63706571696954,
+                136.63621759361416,
+                1412.898187071621,
+                270.52891000222655,
+                738.6192899035167,
+                50.10762007321867,
+                526.2217785486438,
+                41.11894572759611,
+                0.5958411450441329,
+                0.5735026180037937,
+            ),
         ];
         let p = site();
         let plant = PvPlant::new(p.clone()).unwrap_or_else(|e| panic!("{e}"));
         for ((y, mo, d, h, mi), z, az, e0, ghi, dni, dhi, poa, tc, pdc, pac) in cases {
-            let utc = Utc.with_ymd_and_hms(y, mo, d, h, mi, 0).single().unwrap_or_default();
-            let obs = spa::Observer { temp_c: 20.0, ..plant.observer };
+            let utc = Utc
+                .with_ymd_and_hms(y, mo, d, h, mi, 0)
+                .single()
+                .unwrap_or_default();
+            let obs = spa::Observer {
+                temp_c: 20.0,
+                ..plant.observer
+            };
             let sun = spa::sun_position(&utc, &obs);
             // SPA against pvlib's spa_python: same algorithm, 1e-6° agreement.
-            assert!((sun.zenith_deg - z).abs() < 1e-6, "zenith {} vs {z}", sun.zenith_deg);
+            assert!(
+                (sun.zenith_deg - z).abs() < 1e-6,
+                "zenith {} vs {z}",
+                sun.zenith_deg
+            );
             assert!((sun.azimuth_deg - az).abs() < 1e-6);
             let my_e0 = irradiance::extraterrestrial_w_per_m2(utc.ordinal());
             assert!(rel(my_e0, e0) < 1e-12);
             // Irradiance and power from pvlib's own zenith, so only the models are compared: 1e-9 relative.
             let cs = irradiance::ineichen(z, 3.0, 1500.0, e0);
-            assert!(rel(cs.ghi_w_per_m2, ghi) < 1e-9 && rel(cs.dni_w_per_m2, dni) < 1e-9 && rel(cs.dhi_w_per_m2, dhi) < 1e-9);
+            assert!(
+                rel(cs.ghi_w_per_m2, ghi) < 1e-9
+                    && rel(cs.dni_w_per_m2, dni) < 1e-9
+                    && rel(cs.dhi_w_per_m2, dhi) < 1e-9
+            );
             let pa = irradiance::hay_davies(&cs, e0, z, az, 30.0, 180.0, 0.2);
-            assert!(rel(pa.poa_w_per_m2, poa) < 1e-9, "poa {} vs {poa}", pa.poa_w_per_m2);
-            let w = Weather { temp_air_c: 25.0, wind_speed_m_per_s: 2.0 };
+            assert!(
+                rel(pa.poa_w_per_m2, poa) < 1e-9,
+                "poa {} vs {poa}",
+                pa.poa_w_per_m2
+            );
+            let w = Weather {
+                temp_air_c: 25.0,
+                wind_speed_m_per_s: 2.0,
+            };
             let t_c = sapm_cell_temp_c(&p, poa, &w);
             assert!((t_c - tc).abs() < 1e-9);
             let (my_pdc, my_pac, _) = pvwatts_ac(&p, poa, tc);
-            assert!(rel(my_pdc, pdc) < 1e-9 && rel(my_pac, pac) < 1e-9, "pac {my_pac} vs {pac}");
+            assert!(
+                rel(my_pdc, pdc) < 1e-9 && rel(my_pac, pac) < 1e-9,
+                "pac {my_pac} vs {pac}"
+            );
         }
     }
 
@@ -454,9 +566,19 @@ mod tests {
     fn night_gives_zero_and_noon_gives_power() {
         let mut plant = PvPlant::new(site()).unwrap_or_else(|e| panic!("{e}"));
         let mut rng = ChaCha8Rng::seed_from_u64(1);
-        let night = StepTime::new(Utc.with_ymd_and_hms(2020, 6, 21, 7, 0, 0).single().unwrap_or_default(), 0.0);
+        let night = StepTime::new(
+            Utc.with_ymd_and_hms(2020, 6, 21, 7, 0, 0)
+                .single()
+                .unwrap_or_default(),
+            0.0,
+        );
         assert_eq!(plant.step(&night, 900.0, &mut rng).p_mw, 0.0);
-        let noon = StepTime::new(Utc.with_ymd_and_hms(2020, 6, 21, 19, 0, 0).single().unwrap_or_default(), 0.0);
+        let noon = StepTime::new(
+            Utc.with_ymd_and_hms(2020, 6, 21, 19, 0, 0)
+                .single()
+                .unwrap_or_default(),
+            0.0,
+        );
         assert!(plant.step(&noon, 900.0, &mut rng).p_mw > 0.8);
     }
 
@@ -479,7 +601,11 @@ mod tests {
             sum += k;
         }
         let mean = sum / n as f64;
-        assert!((mean - c.mean_index()).abs() < 0.01, "mean {mean} vs {}", c.mean_index());
+        assert!(
+            (mean - c.mean_index()).abs() < 0.01,
+            "mean {mean} vs {}",
+            c.mean_index()
+        );
     }
 
     #[test]
@@ -487,9 +613,14 @@ mod tests {
         let mut p = site();
         p.eta_inv_nom = 1.3;
         p.pdc0_mw = -1.0;
-        let e = p.validate().err().map(|e| e.to_string()).unwrap_or_default();
-        assert!(e.contains("pv.eta_inv_nom") && e.contains("pv.pdc0_mw"), "{e}");
-        let bad: Result<PvParams, _> = serde_json::from_str(r#"{"lat_deg": 1, "lon_deg": 1, "tilt_deg": 1, "pdc0_mw": 1, "pac0_mw": 1, "tilt": 3}"#);
-        assert!(bad.err().map(|e| e.to_string()).unwrap_or_default().contains("unknown field `tilt`"));
+        let e = crate::common::err_text(p.validate());
+        assert!(
+            e.contains("pv.eta_inv_nom") && e.contains("pv.pdc0_mw"),
+            "{e}"
+        );
+        let bad: Result<PvParams, _> = serde_json::from_str(
+            r#"{"lat_deg": 1, "lon_deg": 1, "tilt_deg": 1, "pdc0_mw": 1, "pac0_mw": 1, "tilt": 3}"#,
+        );
+        assert!(crate::common::err_text(bad).contains("unknown field `tilt`"));
     }
 }

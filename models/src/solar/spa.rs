@@ -86,24 +86,60 @@ fn rem360(x: f64) -> f64 {
     x.rem_euclid(360.0)
 }
 
+/// The observer-independent part of SPA at one instant (steps 1–6): compute it once per step
+/// and share it among all plants with [`topocentric`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Ephemeris {
+    /// Apparent sidereal time at Greenwich ν, degrees.
+    pub nu_deg: f64,
+    /// Geocentric right ascension α, degrees.
+    pub alpha_deg: f64,
+    /// Geocentric declination δ, degrees.
+    pub delta_deg: f64,
+    /// Earth–sun distance R, AU.
+    pub r_au: f64,
+}
+
 /// Sun position for `utc` seen by `obs` (SPA, Reda & Andreas 2004).
 pub fn sun_position(utc: &DateTime<Utc>, obs: &Observer) -> SunPosition {
+    topocentric(&ephemeris(utc, obs.delta_t_s), obs)
+}
+
+/// Steps 1–6 of SPA for `utc` with ΔT = `delta_t_s`.
+pub fn ephemeris(utc: &DateTime<Utc>, delta_t_s: f64) -> Ephemeris {
     let jd = julian_day(utc);
-    let jde = jd + obs.delta_t_s / 86400.0;
+    let jde = jd + delta_t_s / 86400.0;
     let jc = (jd - 2451545.0) / 36525.0;
     let jce = (jde - 2451545.0) / 36525.0;
     let jme = jce / 10.0;
 
     let l_deg = rem360(
         poly(
-            &[series(&L0, jme), series(&L1, jme), series(&L2, jme), series(&L3, jme), series(&L4, jme), series(&L5, jme)],
+            &[
+                series(&L0, jme),
+                series(&L1, jme),
+                series(&L2, jme),
+                series(&L3, jme),
+                series(&L4, jme),
+                series(&L5, jme),
+            ],
             jme,
         ) / 1e8
             * 180.0
             / std::f64::consts::PI,
     );
-    let b_deg = poly(&[series(&B0, jme), series(&B1, jme)], jme) / 1e8 * 180.0 / std::f64::consts::PI;
-    let r_au = poly(&[series(&R0, jme), series(&R1, jme), series(&R2, jme), series(&R3, jme), series(&R4, jme)], jme) / 1e8;
+    let b_deg =
+        poly(&[series(&B0, jme), series(&B1, jme)], jme) / 1e8 * 180.0 / std::f64::consts::PI;
+    let r_au = poly(
+        &[
+            series(&R0, jme),
+            series(&R1, jme),
+            series(&R2, jme),
+            series(&R3, jme),
+            series(&R4, jme),
+        ],
+        jme,
+    ) / 1e8;
     let theta = rem360(l_deg + 180.0);
     let beta = -b_deg;
 
@@ -124,16 +160,41 @@ pub fn sun_position(utc: &DateTime<Utc>, obs: &Observer) -> SunPosition {
     deps /= 36_000_000.0;
 
     let u = jme / 10.0;
-    let eps0 = poly(&[84381.448, -4680.93, -1.55, 1999.25, -51.38, -249.67, -39.05, 7.12, 27.87, 5.79, 2.45], u);
+    let eps0 = poly(
+        &[
+            84381.448, -4680.93, -1.55, 1999.25, -51.38, -249.67, -39.05, 7.12, 27.87, 5.79, 2.45,
+        ],
+        u,
+    );
     let eps = eps0 / 3600.0 + deps;
     let dtau = -20.4898 / (3600.0 * r_au);
     let lambda = theta + dpsi + dtau;
-    let nu0 = rem360(280.46061837 + 360.98564736629 * (jd - 2451545.0) + 0.000387933 * jc * jc - jc.powi(3) / 38710000.0);
+    let nu0 = rem360(
+        280.46061837 + 360.98564736629 * (jd - 2451545.0) + 0.000387933 * jc * jc
+            - jc.powi(3) / 38710000.0,
+    );
     let nu = nu0 + dpsi * eps.to_radians().cos();
 
     let (lr, er, br) = (lambda.to_radians(), eps.to_radians(), beta.to_radians());
-    let alpha = rem360((lr.sin() * er.cos() - br.tan() * er.sin()).atan2(lr.cos()).to_degrees());
-    let delta = (br.sin() * er.cos() + br.cos() * er.sin() * lr.sin()).asin().to_degrees();
+    let alpha = rem360(
+        (lr.sin() * er.cos() - br.tan() * er.sin())
+            .atan2(lr.cos())
+            .to_degrees(),
+    );
+    let delta = (br.sin() * er.cos() + br.cos() * er.sin() * lr.sin())
+        .asin()
+        .to_degrees();
+    Ephemeris {
+        nu_deg: nu,
+        alpha_deg: alpha,
+        delta_deg: delta,
+        r_au,
+    }
+}
+
+/// Steps 7–10 of SPA: the sun seen by `obs` given the instant's [`Ephemeris`].
+pub fn topocentric(eph: &Ephemeris, obs: &Observer) -> SunPosition {
+    let (nu, alpha, delta, r_au) = (eph.nu_deg, eph.alpha_deg, eph.delta_deg, eph.r_au);
     let h = rem360(nu + obs.lon_deg - alpha);
 
     let xi = (8.794 / (3600.0 * r_au)).to_radians();
@@ -143,10 +204,13 @@ pub fn sun_position(utc: &DateTime<Utc>, obs: &Observer) -> SunPosition {
     let yy = 0.99664719 * uu.sin() + obs.elevation_m / 6378140.0 * phi.sin();
     let (hr, dr) = (h.to_radians(), delta.to_radians());
     let dalpha = (-xx * xi.sin() * hr.sin()).atan2(dr.cos() - xx * xi.sin() * hr.cos());
-    let delta_p = ((dr.sin() - yy * xi.sin()) * dalpha.cos()).atan2(dr.cos() - xx * xi.sin() * hr.cos());
+    let delta_p =
+        ((dr.sin() - yy * xi.sin()) * dalpha.cos()).atan2(dr.cos() - xx * xi.sin() * hr.cos());
     let h_p = hr - dalpha;
 
-    let e0 = (phi.sin() * delta_p.sin() + phi.cos() * delta_p.cos() * h_p.cos()).asin().to_degrees();
+    let e0 = (phi.sin() * delta_p.sin() + phi.cos() * delta_p.cos() * h_p.cos())
+        .asin()
+        .to_degrees();
     const ATMOS_REFRACT_DEG: f64 = 0.5667;
     let de = if e0 >= -(0.26667 + ATMOS_REFRACT_DEG) {
         obs.pressure_mbar / 1010.0 * 283.0 / (273.0 + obs.temp_c) * 1.02
@@ -154,7 +218,11 @@ pub fn sun_position(utc: &DateTime<Utc>, obs: &Observer) -> SunPosition {
     } else {
         0.0
     };
-    let gamma = rem360(h_p.sin().atan2(h_p.cos() * phi.sin() - delta_p.tan() * phi.cos()).to_degrees());
+    let gamma = rem360(
+        h_p.sin()
+            .atan2(h_p.cos() * phi.sin() - delta_p.tan() * phi.cos())
+            .to_degrees(),
+    );
     SunPosition {
         zenith_deg: 90.0 - e0 - de,
         zenith_true_deg: 90.0 - e0,
@@ -169,19 +237,37 @@ mod tests {
     use chrono::TimeZone;
 
     fn golden() -> Observer {
-        Observer { lat_deg: 39.742476, lon_deg: -105.1786, elevation_m: 1830.14, pressure_mbar: 820.0, temp_c: 11.0, delta_t_s: 67.0 }
+        Observer {
+            lat_deg: 39.742476,
+            lon_deg: -105.1786,
+            elevation_m: 1830.14,
+            pressure_mbar: 820.0,
+            temp_c: 11.0,
+            delta_t_s: 67.0,
+        }
     }
 
     /// Reda & Andreas (2004), table A5.1: 2003-10-17 12:30:30 local time, UTC−7, Golden, CO.
     #[test]
     fn spa_matches_paper_worked_example() {
-        let utc = Utc.with_ymd_and_hms(2003, 10, 17, 19, 30, 30).single().unwrap_or_default();
+        let utc = Utc
+            .with_ymd_and_hms(2003, 10, 17, 19, 30, 30)
+            .single()
+            .unwrap_or_default();
         // JD = 2452930.312847 (table A5.1), printed to 6 decimals.
         assert!((julian_day(&utc) - 2452930.312847).abs() < 1e-6);
         let s = sun_position(&utc, &golden());
         // Topocentric zenith 50.11162°, azimuth 194.34024° (A5.1), printed to 5 decimals.
-        assert!((s.zenith_deg - 50.11162).abs() < 1e-5, "zenith {}", s.zenith_deg);
-        assert!((s.azimuth_deg - 194.34024).abs() < 1e-5, "azimuth {}", s.azimuth_deg);
+        assert!(
+            (s.zenith_deg - 50.11162).abs() < 1e-5,
+            "zenith {}",
+            s.zenith_deg
+        );
+        assert!(
+            (s.azimuth_deg - 194.34024).abs() < 1e-5,
+            "azimuth {}",
+            s.azimuth_deg
+        );
         // Earth radius vector R = 0.9965422974 AU (A5.1).
         assert!((s.earth_sun_au - 0.9965422974).abs() < 1e-9);
     }

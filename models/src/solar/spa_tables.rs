@@ -1,5 +1,8 @@
 //! Periodic-term tables of NREL's Solar Position Algorithm (Reda & Andreas 2004, tables A4.2 and A4.3).
 
+// The tables hold published coefficients, some of which happen to be close to π.
+#![allow(clippy::approx_constant)]
+
 // Generated from the paper's tables as transcribed in pvlib-python (BSD-3) `pvlib/spa.py`.
 
 /// Earth heliocentric term table L0: rows of (A, B, C), term = A·cos(B + C·JME).
@@ -146,9 +149,7 @@ pub(super) const L4: [[f64; 3]; 3] = [
     [1.0, 3.84, 12566.15],
 ];
 /// Earth heliocentric term table L5: rows of (A, B, C), term = A·cos(B + C·JME).
-pub(super) const L5: [[f64; 3]; 1] = [
-    [1.0, 3.14, 0.0],
-];
+pub(super) const L5: [[f64; 3]; 1] = [[1.0, 3.14, 0.0]];
 /// Earth heliocentric term table B0: rows of (A, B, C), term = A·cos(B + C·JME).
 pub(super) const B0: [[f64; 3]; 5] = [
     [280.0, 3.199, 84334.662],
@@ -158,10 +159,7 @@ pub(super) const B0: [[f64; 3]; 5] = [
     [32.0, 4.0, 1577.34],
 ];
 /// Earth heliocentric term table B1: rows of (A, B, C), term = A·cos(B + C·JME).
-pub(super) const B1: [[f64; 3]; 2] = [
-    [9.0, 3.9, 5507.55],
-    [6.0, 1.73, 5223.69],
-];
+pub(super) const B1: [[f64; 3]; 2] = [[9.0, 3.9, 5507.55], [6.0, 1.73, 5223.69]];
 /// Earth heliocentric term table R0: rows of (A, B, C), term = A·cos(B + C·JME).
 pub(super) const R0: [[f64; 3]; 40] = [
     [100013989.0, 0.0, 0.0],
@@ -228,14 +226,9 @@ pub(super) const R2: [[f64; 3]; 6] = [
     [3.0, 5.47, 18849.23],
 ];
 /// Earth heliocentric term table R3: rows of (A, B, C), term = A·cos(B + C·JME).
-pub(super) const R3: [[f64; 3]; 2] = [
-    [145.0, 4.273, 6283.076],
-    [7.0, 3.92, 12566.15],
-];
+pub(super) const R3: [[f64; 3]; 2] = [[145.0, 4.273, 6283.076], [7.0, 3.92, 12566.15]];
 /// Earth heliocentric term table R4: rows of (A, B, C), term = A·cos(B + C·JME).
-pub(super) const R4: [[f64; 3]; 1] = [
-    [4.0, 2.56, 6283.08],
-];
+pub(super) const R4: [[f64; 3]; 1] = [[4.0, 2.56, 6283.08]];
 /// Nutation coefficients (a, b, c, d): Δψ term (a + b·JCE)·sin(arg), Δε term (c + d·JCE)·cos(arg), in 0.0001″.
 pub(super) const NUTATION_ABCD: [[f64; 4]; 63] = [
     [-171996.0, -174.2, 92025.0, 8.9],

@@ -5,6 +5,9 @@
 //! from the handler's own random stream and schedules one event there, so the number of
 //! pending events stays `n_lp · population`.
 
+// Each bench or example that includes this file uses only part of it.
+#![allow(dead_code)]
+
 use gridsim_sim::{Context, Model, ModelId, Phase, SimDuration, SimResult, SimTime, Simulation};
 use rand::Rng;
 use rand_distr::{Distribution, Exp};
