@@ -45,7 +45,8 @@ pub(crate) fn run(a: &RunArgs) -> Outcome {
     std::fs::create_dir_all(&dir).map_err(|e| InputError(format!("{}: {e}", dir.display())))?;
     let study = Study::new(loaded).map_err(InputError)?;
     let path = dir.join("replications.csv");
-    let file = std::fs::File::create(&path).map_err(|e| InputError(format!("{}: {e}", path.display())))?;
+    let file =
+        std::fs::File::create(&path).map_err(|e| InputError(format!("{}: {e}", path.display())))?;
     let t0 = std::time::Instant::now();
     let table = match study.run(start, end, a.threads, std::io::BufWriter::new(file)) {
         Ok(t) => t,
@@ -67,7 +68,11 @@ pub(crate) fn run(a: &RunArgs) -> Outcome {
         t0.elapsed().as_secs_f64()
     );
     println!("{text}");
-    println!("wrote {} and {}", path.display(), dir.join("summary.csv").display());
+    println!(
+        "wrote {} and {}",
+        path.display(),
+        dir.join("summary.csv").display()
+    );
     Ok(ExitCode::SUCCESS)
 }
 
@@ -122,7 +127,8 @@ pub(crate) fn merge(a: &MergeArgs) -> Outcome {
         } else {
             shard.clone()
         };
-        let text = std::fs::read(&file).map_err(|e| InputError(format!("{}: {e}", file.display())))?;
+        let text =
+            std::fs::read(&file).map_err(|e| InputError(format!("{}: {e}", file.display())))?;
         // Each shard on its own first, so that an error names its file.
         Replications::read_csv(text.as_slice(), &file.display().to_string())
             .map_err(|e| InputError(e.to_string()))?;
@@ -135,7 +141,8 @@ pub(crate) fn merge(a: &MergeArgs) -> Outcome {
         .map_err(|e| InputError(e.to_string()))?;
     std::fs::create_dir_all(&a.out).map_err(|e| InputError(format!("{}: {e}", a.out.display())))?;
     let path = a.out.join("replications.csv");
-    let file = std::fs::File::create(&path).map_err(|e| InputError(format!("{}: {e}", path.display())))?;
+    let file =
+        std::fs::File::create(&path).map_err(|e| InputError(format!("{}: {e}", path.display())))?;
     table
         .write_csv(std::io::BufWriter::new(file))
         .map_err(|e| InputError(format!("{}: {e}", path.display())))?;

@@ -49,7 +49,9 @@ fn run(scn: &str, out: &Path, extra: &[&str]) {
 /// (header, rows) of a replications.csv.
 fn table(path: &Path) -> (Vec<String>, Vec<Vec<String>>) {
     let text = String::from_utf8(read(path)).expect("utf-8");
-    let mut lines = text.lines().map(|l| l.split(',').map(str::to_string).collect::<Vec<_>>());
+    let mut lines = text
+        .lines()
+        .map(|l| l.split(',').map(str::to_string).collect::<Vec<_>>());
     let header = lines.next().expect("header");
     (header, lines.collect())
 }
@@ -108,8 +110,14 @@ fn check_reports_every_problem_with_file_line_and_column() {
     let err = String::from_utf8_lossy(&o.stderr);
     let file = path.display().to_string();
     // resolution_min is on line 6, column 5; the battery's name on line 9, column 19.
-    assert!(err.contains(&format!("{file}:6:5: resolution_min")), "{err}");
-    assert!(err.contains(&format!("{file}:9:19: agent \"b1\": bus 99 does not exist")), "{err}");
+    assert!(
+        err.contains(&format!("{file}:6:5: resolution_min")),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!("{file}:9:19: agent \"b1\": bus 99 does not exist")),
+        "{err}"
+    );
     assert!(err.contains("eta_charge"), "{err}");
 }
 
@@ -153,7 +161,18 @@ fn shards_merge_into_the_whole_study_exactly() {
     let merged = scratch("shard_merged");
     run(&scn, &whole, &["--replications", "4"]);
     run(&scn, &a, &["--replications", "1"]);
-    run(&scn, &b, &["--first-replication", "1", "--replications", "3", "--threads", "2"]);
+    run(
+        &scn,
+        &b,
+        &[
+            "--first-replication",
+            "1",
+            "--replications",
+            "3",
+            "--threads",
+            "2",
+        ],
+    );
     // Shards given in any order.
     let o = gridsim(&[
         "merge",
@@ -174,7 +193,12 @@ fn shards_merge_into_the_whole_study_exactly() {
         "--out",
         merged.to_str().expect("utf-8"),
     ]);
-    assert_eq!(o.status.code(), Some(2), "{}", String::from_utf8_lossy(&o.stdout));
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
 }
 
 #[test]
@@ -184,7 +208,9 @@ fn ev_day_balances_power_and_respects_the_charging_limit() {
     let (h, rows) = table(&out.join("replications.csv"));
     assert_eq!(rows.len(), 3 * 3, "3 replications × 3 strategies");
     let v = |row: &[String], name: &str| -> f64 {
-        row[column(&h, name)].parse().unwrap_or_else(|e| panic!("{name}: {e}"))
+        row[column(&h, name)]
+            .parse()
+            .unwrap_or_else(|e| panic!("{name}: {e}"))
     };
     // case33bw: 3.715 MW of base load, no bus shunts.
     let base_load_mwh = 3.715 * 24.0;
@@ -197,7 +223,10 @@ fn ev_day_balances_power_and_respects_the_charging_limit() {
         assert!(v(row, "power_balance_max_abs_mw") <= 1e-6, "{row:?}");
         // Served load = base load + the energy the chargers drew, to 1e-9 MWh.
         let ev_mwh = v(row, "ev_delivered_kwh") / 1000.0;
-        assert!((v(row, "load_mwh") - base_load_mwh - ev_mwh).abs() <= 1e-9 * base_load_mwh, "{row:?}");
+        assert!(
+            (v(row, "load_mwh") - base_load_mwh - ev_mwh).abs() <= 1e-9 * base_load_mwh,
+            "{row:?}"
+        );
         // Generation = load + losses over the day, to 1e-6 MWh.
         let gap = v(row, "generation_mwh") - v(row, "load_mwh") - v(row, "losses_mwh");
         assert!(gap.abs() <= 1e-6, "{row:?}");

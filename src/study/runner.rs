@@ -78,10 +78,13 @@ impl Study {
         );
         let mut sim: Simulation<GridWorld, Tick> = Simulation::new(world, sc.scenario.seed, rep);
         for spec in &sc.scenario.agents {
-            let bus = self
-                .net
-                .bus_index(spec.bus())
-                .ok_or_else(|| format!("agent {:?}: bus {} not in the case", spec.name(), spec.bus()))?;
+            let bus = self.net.bus_index(spec.bus()).ok_or_else(|| {
+                format!(
+                    "agent {:?}: bus {} not in the case",
+                    spec.name(),
+                    spec.bus()
+                )
+            })?;
             let (kind, agent) = self.agent(spec, strategy)?;
             let model = AgentModel {
                 kind,
@@ -91,7 +94,8 @@ impl Study {
                 n_steps,
                 taken: 0,
             };
-            sim.add_model(spec.name(), model).map_err(|e| e.to_string())?;
+            sim.add_model(spec.name(), model)
+                .map_err(|e| e.to_string())?;
         }
         sim.add_model("grid", GridModel { every })
             .map_err(|e| e.to_string())?;
@@ -101,7 +105,9 @@ impl Study {
         sim.run_until(end).map_err(|e| e.to_string())?;
         let (world, _) = sim.into_parts();
         let mut m = world.into_metrics();
-        if let (Some(req), Some(del)) = (m_get(&m, "ev_requested_kwh"), m_get(&m, "ev_delivered_kwh")) {
+        if let (Some(req), Some(del)) =
+            (m_get(&m, "ev_requested_kwh"), m_get(&m, "ev_delivered_kwh"))
+        {
             m.set(
                 "ev_delivered_pct",
                 if req > 0.0 { 100.0 * del / req } else { 100.0 },
@@ -110,7 +116,11 @@ impl Study {
         Ok(m.into_pairs())
     }
 
-    fn agent(&self, spec: &AgentSpec, strategy: &StrategySpec) -> Result<(&'static str, Agent), String> {
+    fn agent(
+        &self,
+        spec: &AgentSpec,
+        strategy: &StrategySpec,
+    ) -> Result<(&'static str, Agent), String> {
         let named = |e: gridsim_models::common::AgentError| format!("agent {:?}: {e}", spec.name());
         Ok(match spec {
             AgentSpec::EvFleet {

@@ -287,11 +287,17 @@ impl Scenario {
         if !(self.horizon_h > 0.0 && self.horizon_h.is_finite()) {
             at(
                 "horizon_h",
-                format!("horizon_h: expected a positive number of hours, found {}", self.horizon_h),
+                format!(
+                    "horizon_h: expected a positive number of hours, found {}",
+                    self.horizon_h
+                ),
             );
         }
         if self.resolution_min == 0 {
-            at("resolution_min", "resolution_min: expected at least 1 minute, found 0".into());
+            at(
+                "resolution_min",
+                "resolution_min: expected at least 1 minute, found 0".into(),
+            );
         } else {
             let steps = self.horizon_h * 60.0 / f64::from(self.resolution_min);
             if (steps - steps.round()).abs() > 1e-9 {
@@ -305,7 +311,10 @@ impl Scenario {
             }
         }
         if self.replications == 0 {
-            at("replications", "replications: expected at least 1, found 0".into());
+            at(
+                "replications",
+                "replications: expected at least 1, found 0".into(),
+            );
         }
         let case_path = dir.join(&self.network);
         let case = match matpower::read(&case_path) {
@@ -319,7 +328,10 @@ impl Scenario {
         for a in &self.agents {
             let needle = format!("\"{}\"", a.name());
             if names.contains(&a.name()) {
-                at(&needle, format!("agent {:?}: the name is used twice", a.name()));
+                at(
+                    &needle,
+                    format!("agent {:?}: the name is used twice", a.name()),
+                );
             }
             names.push(a.name());
             if let Some(case) = &case {
@@ -337,7 +349,9 @@ impl Scenario {
             }
             let verdict = match a {
                 AgentSpec::EvFleet { fleet, .. } => fleet.validate(),
-                AgentSpec::Pv { params, .. } => gridsim_models::solar::PvPlant::new(params.clone()).map(|_| ()),
+                AgentSpec::Pv { params, .. } => {
+                    gridsim_models::solar::PvPlant::new(params.clone()).map(|_| ())
+                }
                 AgentSpec::Wind { params, .. } => params.validate(),
                 AgentSpec::Battery { params, rule, .. } => params
                     .validate()
@@ -362,7 +376,10 @@ impl Scenario {
         for s in &strategies {
             let needle = format!("\"{}\"", s.name);
             if seen.contains(&s.name.as_str()) {
-                at(&needle, format!("strategy {:?}: the name is used twice", s.name));
+                at(
+                    &needle,
+                    format!("strategy {:?}: the name is used twice", s.name),
+                );
             }
             seen.push(&s.name);
             if let Some(rule) = &s.battery_rule {
@@ -370,7 +387,9 @@ impl Scenario {
                     at(&needle, format!("strategy {:?}: {e}", s.name));
                 }
             }
-            if s.ev_controller.is_some_and(|c| c != EvController::Uncontrolled) {
+            if s.ev_controller
+                .is_some_and(|c| c != EvController::Uncontrolled)
+            {
                 for a in &self.agents {
                     if let AgentSpec::EvFleet { name, fleet, .. } = a {
                         if fleet.feeder_limit_kw.is_none() {

@@ -134,7 +134,10 @@ impl Metrics {
     }
     /// The value of `name`, if any.
     pub fn get(&self, name: &str) -> Option<f64> {
-        self.names.iter().position(|n| n == name).map(|k| self.values[k])
+        self.names
+            .iter()
+            .position(|n| n == name)
+            .map(|k| self.values[k])
     }
     /// `(name, value)` in order.
     pub fn into_pairs(self) -> Vec<(String, f64)> {
@@ -154,7 +157,9 @@ impl GridWorld {
         tariff: Arc<TouTariff>,
     ) -> GridWorld {
         let solver = match kind {
-            PowerFlowKind::Ac => Solver::Ac(Box::new(AcPowerFlow::new(&net, AcPfSettings::default()))),
+            PowerFlowKind::Ac => {
+                Solver::Ac(Box::new(AcPowerFlow::new(&net, AcPfSettings::default())))
+            }
             PowerFlowKind::Dc => Solver::Dc(Box::new(DcPowerFlow::new(&net))),
         };
         let nb = net.n_bus();
@@ -236,7 +241,14 @@ impl GridWorld {
             self.metrics.add("pf_failed_steps", 1.0);
         }
         if let Some(res) = &self.last {
-            judge(&mut self.metrics, &self.case, &self.net, res, dt_h, converged);
+            judge(
+                &mut self.metrics,
+                &self.case,
+                &self.net,
+                res,
+                dt_h,
+                converged,
+            );
         }
         self.inj_p_mw.iter_mut().for_each(|x| *x = 0.0);
         self.inj_q_mvar.iter_mut().for_each(|x| *x = 0.0);
@@ -331,7 +343,11 @@ pub struct GridModel {
 impl Model<GridWorld, Tick> for GridModel {
     fn init(&mut self, ctx: &mut Context<'_, GridWorld, Tick>) -> SimResult<()> {
         let me = ctx.me();
-        ctx.every(Periodic::every(self.every).phase(Phase::SOLVE), me, Tick::Step)?;
+        ctx.every(
+            Periodic::every(self.every).phase(Phase::SOLVE),
+            me,
+            Tick::Step,
+        )?;
         Ok(())
     }
     fn handle(&mut self, _: Tick, ctx: &mut Context<'_, GridWorld, Tick>) -> SimResult<()> {
@@ -424,7 +440,8 @@ impl Model<GridWorld, Tick> for AgentModel {
                 let out = load.step(&t, dt_s, ctx.rng());
                 let w = ctx.world();
                 w.inject(bus, -out.p_mw, -out.q_mvar);
-                w.metrics.add(&format!("{kind}_energy_mwh"), out.p_mw * dt_h);
+                w.metrics
+                    .add(&format!("{kind}_energy_mwh"), out.p_mw * dt_h);
             }
             Agent::Battery(battery, rule) => {
                 let w = ctx.world();
