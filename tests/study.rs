@@ -246,3 +246,47 @@ fn ev_day_balances_power_and_respects_the_charging_limit() {
         assert!(req.iter().all(|&x| x == req[0]), "{rep:?}");
     }
 }
+
+#[test]
+fn battery_week_balances_energy_through_the_battery() {
+    let out = scratch("battery_week");
+    run(
+        &scenario("battery_peak_shaving"),
+        &out,
+        &["--replications", "2"],
+    );
+    let (h, rows) = table(&out.join("replications.csv"));
+    assert_eq!(rows.len(), 2 * 3);
+    let v = |row: &[String], name: &str| -> f64 {
+        row[column(&h, name)]
+            .parse()
+            .unwrap_or_else(|e| panic!("{name}: {e}"))
+    };
+    let base_load_mwh = 3.715 * 168.0;
+    for row in &rows {
+        assert_eq!(v(row, "pf_failed_steps"), 0.0);
+        assert!(v(row, "power_balance_max_abs_mw") <= 1e-6, "{row:?}");
+        // Served load = base + synthetic loads + battery charging − battery discharging, 1e-9.
+        let expected = base_load_mwh + v(row, "load_energy_mwh") + v(row, "battery_charged_mwh")
+            - v(row, "battery_discharged_mwh");
+        assert!(
+            (v(row, "load_mwh") - expected).abs() <= 1e-9 * expected,
+            "{row:?}"
+        );
+        // The battery's losses are what the efficiencies take (η = 0.95 both ways) and never
+        // more energy comes out than went in plus the initial 1.2 MWh.
+        let (c, d) = (
+            v(row, "battery_charged_mwh"),
+            v(row, "battery_discharged_mwh"),
+        );
+        assert!(d <= 0.95 * (1.2 + 0.95 * c) + 1e-9, "{row:?}");
+        let losses = c * (1.0 - 0.95) + d * (1.0 / 0.95 - 1.0);
+        assert!(
+            (v(row, "battery_losses_mwh") - losses).abs() <= 1e-9,
+            "{row:?}"
+        );
+        if row[column(&h, "strategy")] == "no_storage" {
+            assert_eq!((c, d), (0.0, 0.0));
+        }
+    }
+}

@@ -150,7 +150,11 @@ impl Study {
                 let rule = if strategy.batteries_idle {
                     None
                 } else {
-                    strategy.battery_rule.clone().or_else(|| rule.clone())
+                    strategy
+                        .battery_rule
+                        .as_ref()
+                        .or(rule.as_ref())
+                        .map(super::scenario::RuleSpec::rule)
                 };
                 (
                     "battery",

@@ -113,7 +113,7 @@ pub enum AgentSpec {
         /// Storage parameters.
         params: BatteryParams,
         /// Controller (strategies may replace it).
-        rule: Option<BatteryRule>,
+        rule: Option<RuleSpec>,
     },
     /// A synthetic load added to a bus ([`gridsim_models::load`]).
     SyntheticLoad {
@@ -154,6 +154,50 @@ impl AgentSpec {
     }
 }
 
+/// A battery rule as written in a scenario: `peak_shaving(feeder_limit_mw: 6.3,
+/// charge_below_mw: 5.7)` or `price_threshold(charge_below_usd_per_mwh: 150.0,
+/// discharge_above_usd_per_mwh: 300.0)` ([`BatteryRule`] has the equations).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum RuleSpec {
+    /// Charge at full power below one price, discharge above another.
+    PriceThreshold {
+        /// Charge when the price is below this, $/MWh.
+        charge_below_usd_per_mwh: f64,
+        /// Discharge when the price is above this, $/MWh.
+        discharge_above_usd_per_mwh: f64,
+    },
+    /// Discharge to hold the feeder's net load at a limit, recharge below another level.
+    PeakShaving {
+        /// Feeder limit, MW.
+        feeder_limit_mw: f64,
+        /// Recharge while the net load is below this, MW.
+        charge_below_mw: f64,
+    },
+}
+
+impl RuleSpec {
+    /// The rule controller.
+    pub fn rule(&self) -> BatteryRule {
+        match *self {
+            RuleSpec::PriceThreshold {
+                charge_below_usd_per_mwh,
+                discharge_above_usd_per_mwh,
+            } => BatteryRule::PriceThreshold {
+                charge_below_usd_per_mwh,
+                discharge_above_usd_per_mwh,
+            },
+            RuleSpec::PeakShaving {
+                feeder_limit_mw,
+                charge_below_mw,
+            } => BatteryRule::PeakShaving {
+                feeder_limit_mw,
+                charge_below_mw,
+            },
+        }
+    }
+}
+
 /// A strategy: controller choices applied to every agent they concern.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -165,7 +209,7 @@ pub struct StrategySpec {
     pub ev_controller: Option<EvController>,
     /// Battery rule of every battery (default: each battery's own; `none` via `no_battery_rule`).
     #[serde(default)]
-    pub battery_rule: Option<BatteryRule>,
+    pub battery_rule: Option<RuleSpec>,
     /// Leave batteries idle (a no-storage baseline).
     #[serde(default)]
     pub batteries_idle: bool,
@@ -355,7 +399,7 @@ impl Scenario {
                 AgentSpec::Wind { params, .. } => params.validate(),
                 AgentSpec::Battery { params, rule, .. } => params
                     .validate()
-                    .and_then(|()| rule.as_ref().map_or(Ok(()), BatteryRule::validate)),
+                    .and_then(|()| rule.as_ref().map_or(Ok(()), |r| r.rule().validate())),
                 AgentSpec::SyntheticLoad { params, .. } => params.validate(),
             };
             if let Err(e) = verdict {
@@ -383,7 +427,7 @@ impl Scenario {
             }
             seen.push(&s.name);
             if let Some(rule) = &s.battery_rule {
-                if let Err(e) = rule.validate() {
+                if let Err(e) = rule.rule().validate() {
                     at(&needle, format!("strategy {:?}: {e}", s.name));
                 }
             }
