@@ -290,3 +290,86 @@ fn battery_week_balances_energy_through_the_battery() {
         }
     }
 }
+
+#[test]
+fn rts_year_follows_the_shipped_load_profile() {
+    let out = scratch("rts_year");
+    run(&scenario("rts_year"), &out, &["--replications", "1"]);
+    let (h, rows) = table(&out.join("replications.csv"));
+    let v = |row: &[String], name: &str| -> f64 {
+        row[column(&h, name)].parse().unwrap_or_else(|e| panic!("{name}: {e}"))
+    };
+    // Independently: every bus load is P_case · v(t) / max v over the area-1 column of the
+    // shipped RTS-GMLC 2020 profile; the case's load is 2,850 MW.
+    use std::io::Read;
+    let gz = read(&root().join("models/data/rts-gmlc/load_regional_2020_hourly.csv.gz"));
+    let mut text = String::new();
+    flate2::read::GzDecoder::new(gz.as_slice())
+        .read_to_string(&mut text)
+        .expect("gzip");
+    let area1: Vec<f64> = text
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(4).expect("column 1").parse().expect("number"))
+        .collect();
+    let peak = area1.iter().copied().fold(f64::MIN, f64::max);
+    let expected_mwh: f64 = area1.iter().take(8760).map(|x| 2850.0 * x / peak).sum();
+    for row in &rows {
+        assert_eq!(v(row, "steps"), 8760.0);
+        assert_eq!(v(row, "pf_failed_steps"), 0.0);
+        // load_mwh is the demand net of the agents' injections.
+        let demand = v(row, "load_mwh")
+            + v(row, "profile_generation_mwh")
+            + v(row, "pv_energy_mwh")
+            + v(row, "battery_discharged_mwh")
+            - v(row, "battery_charged_mwh");
+        assert!(
+            (demand - expected_mwh).abs() <= 1e-9 * expected_mwh,
+            "{demand} vs {expected_mwh}"
+        );
+        let gap = v(row, "generation_mwh") - v(row, "load_mwh") - v(row, "losses_mwh");
+        assert!(gap.abs() <= 1e-3, "{row:?}");
+    }
+}
+
+#[test]
+fn rts79_generator_failures_give_the_expected_unit_hours_out() {
+    let dir = scratch("rts79_failures");
+    let case = root().join("networks/cases/matpower/case24_ieee_rts.m");
+    let path = dir.join("failures.ron");
+    std::fs::write(
+        &path,
+        format!(
+            r#"(
+    name: "failures",
+    network: "{}",
+    start_utc: "2020-01-01T00:00:00Z",
+    horizon_h: 8760.0,
+    resolution_min: 60,
+    power_flow: dc,
+    replications: 10,
+    seed: 79,
+    failures: [(elements: generators, params: rts79)],
+)
+"#,
+            case.display()
+        ),
+    )
+    .expect("write");
+    let out = dir.join("out");
+    run(path.to_str().expect("utf-8"), &out, &["--threads", "2"]);
+    let (h, rows) = table(&out.join("replications.csv"));
+    assert_eq!(rows.len(), 10);
+    let k = column(&h, "gen_outage_h");
+    let mean: f64 = rows
+        .iter()
+        .map(|r| r[k].parse::<f64>().expect("number"))
+        .sum::<f64>()
+        / rows.len() as f64;
+    // RTS-79's 32 units have Σ FOR = 1.39, so 1.39 × 8760 = 12,176 unit-hours out per year in
+    // steady state (all units start in service: about 1 % less in the first year). The
+    // standard deviation of one year's total is about 1,180 h (alternating renewal process,
+    // Σ 2 MTTF² MTTR² / (MTTF + MTTR)³ × 8760 h), so ±4σ of a 10-year mean is ±1,490 h.
+    let expected = 1.39 * 8760.0;
+    assert!((mean - expected).abs() <= 1490.0, "mean {mean} h, expected {expected} h");
+}

@@ -9,7 +9,8 @@ use gridsim_models::battery::Battery;
 use gridsim_models::ev::data::EvData;
 use gridsim_models::ev::tariff::TouTariff;
 use gridsim_models::ev::EvFleet;
-use gridsim_models::load::SyntheticLoad;
+use gridsim_models::load::{ProfileLoad, SyntheticLoad};
+use gridsim_models::profile::{Profile, ProfileReplay};
 use gridsim_models::solar::PvPlant;
 use gridsim_models::wind::WindFarm;
 use gridsim_networks::Network;
@@ -17,7 +18,10 @@ use gridsim_sim::montecarlo::{self, MonteCarloSettings, Replications, StrategyRo
 use gridsim_sim::{SimDuration, SimTime, Simulation};
 
 use super::scenario::{AgentSpec, LoadedScenario, StrategySpec};
-use super::world::{Agent, AgentModel, GridModel, GridWorld, Tick};
+use gridsim_models::failure::FailureParams;
+
+use super::scenario::FailingElement;
+use super::world::{Agent, AgentModel, FailureModel, GridModel, GridWorld, Tick};
 
 /// SCE TOU-EV-4 (March 2019), shipped with the ACN data.
 const TOU_EV_4: &str = include_str!("../../models/data/acn/sce_tou_ev_4_march_2019.json");
@@ -29,6 +33,12 @@ pub struct Study {
     net: Network,
     ev_data: Option<Arc<EvData>>,
     tariff: Arc<TouTariff>,
+    /// Profile base loads (bus index, load), when the scenario has a load profile.
+    base_loads: Option<Vec<(usize, ProfileLoad)>>,
+    /// Profiles of profile agents, by agent name.
+    profiles: std::collections::BTreeMap<String, Arc<Profile>>,
+    /// Failing elements: (model name, element, figures), in specification order.
+    failing: Vec<(String, FailingElement, FailureParams)>,
 }
 
 impl Study {
@@ -49,7 +59,64 @@ impl Study {
             TouTariff::parse(TOU_EV_4, "models/data/acn/sce_tou_ev_4_march_2019.json")
                 .map_err(|e| e.to_string())?,
         );
+        let mut failing = Vec::new();
+        for spec in &scenario.scenario.failures {
+            for (element, params) in spec.resolve(&scenario.case)? {
+                // The stream of an element's process is named after the element, so adding
+                // another failing element never changes its draws.
+                let name = match element {
+                    FailingElement::Gen(g) => format!(
+                        "failure/gen/{}@{}",
+                        g + 1,
+                        scenario.case.gen.bus[g]
+                    ),
+                    FailingElement::Branch(k) => format!(
+                        "failure/branch/{}:{}-{}",
+                        k + 1,
+                        scenario.case.branch.from_bus[k],
+                        scenario.case.branch.to_bus[k]
+                    ),
+                };
+                if failing.iter().any(|(n, _, _)| *n == name) {
+                    return Err(format!("failures: {name} is covered by two specifications"));
+                }
+                failing.push((name, element, params));
+            }
+        }
+        let dir = scenario.dir.clone();
+        let base_loads = match &scenario.scenario.load_profile {
+            Some(lp) => {
+                let p = Arc::new(lp.source.load(&dir, lp.utc_offset_h)?);
+                let loads = ProfileLoad::per_bus(&scenario.case, p, &lp.areas, lp.scaling)
+                    .map_err(|e| format!("load_profile: {e}"))?;
+                let mut v = Vec::with_capacity(loads.len());
+                for l in loads {
+                    let i = net
+                        .bus_index(l.bus)
+                        .ok_or_else(|| format!("load_profile: bus {} not in the case", l.bus))?;
+                    v.push((i, l));
+                }
+                Some(v)
+            }
+            None => None,
+        };
+        let mut profiles = std::collections::BTreeMap::new();
+        for a in &scenario.scenario.agents {
+            if let AgentSpec::Profile {
+                name,
+                source,
+                utc_offset_h,
+                ..
+            } = a
+            {
+                let p = source.load(&dir, *utc_offset_h)?;
+                profiles.insert(name.clone(), Arc::new(p));
+            }
+        }
         Ok(Study {
+            base_loads,
+            profiles,
+            failing,
             case: Arc::new(scenario.case.clone()),
             scenario,
             net,
@@ -96,6 +163,26 @@ impl Study {
             };
             sim.add_model(spec.name(), model)
                 .map_err(|e| e.to_string())?;
+        }
+        if let Some(loads) = &self.base_loads {
+            let model = AgentModel {
+                kind: "base_load",
+                bus: 0,
+                agent: Agent::BaseLoads(loads.clone()),
+                every,
+                n_steps,
+                taken: 0,
+            };
+            sim.add_model("base_loads", model).map_err(|e| e.to_string())?;
+        }
+        for (name, element, params) in &self.failing {
+            let model = FailureModel {
+                element: element.clone(),
+                params: params.clone(),
+                process: None,
+                every,
+            };
+            sim.add_model(name, model).map_err(|e| e.to_string())?;
         }
         sim.add_model("grid", GridModel { every })
             .map_err(|e| e.to_string())?;
@@ -159,6 +246,24 @@ impl Study {
                 (
                     "battery",
                     Agent::Battery(Box::new(Battery::new(params.clone()).map_err(named)?), rule),
+                )
+            }
+            AgentSpec::Profile {
+                name,
+                params,
+                demand,
+                ..
+            } => {
+                let p = self
+                    .profiles
+                    .get(name)
+                    .ok_or_else(|| format!("agent {name:?}: profile not loaded"))?;
+                (
+                    "profile",
+                    Agent::Profile(
+                        Box::new(ProfileReplay::new(params.clone(), p.clone()).map_err(named)?),
+                        *demand,
+                    ),
                 )
             }
             AgentSpec::SyntheticLoad { params, .. } => (

@@ -15,6 +15,10 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 use gridsim_models::battery::{BatteryParams, BatteryRule};
+use gridsim_models::failure::FailureParams;
+use gridsim_models::load::{LoadScaling, ProfileLoad};
+use gridsim_models::profile::{Profile, ProfileReplay, ReplayParams};
+use std::collections::BTreeMap;
 use gridsim_models::ev::{ArrivalParams, EvController, EvFleetParams};
 use gridsim_models::load::SyntheticLoadParams;
 use gridsim_models::solar::PvParams;
@@ -51,6 +55,233 @@ pub struct Scenario {
     /// Strategies compared on common random numbers (default: one, `base`).
     #[serde(default)]
     pub strategies: Vec<StrategySpec>,
+    /// Equipment failure and repair processes (default: none).
+    #[serde(default)]
+    pub failures: Vec<FailureSpec>,
+    /// Base loads that follow regional profiles (default: the case's loads, constant).
+    #[serde(default)]
+    pub load_profile: Option<LoadProfileSpec>,
+}
+
+/// Time series in the RTS-GMLC layout (`Year,Month,Day,Period,<columns>`), shipped or a file.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum ProfileSource {
+    /// RTS-GMLC 2020 regional load, hourly, MW; columns `1`, `2`, `3` (areas).
+    #[serde(rename = "rts_gmlc_load_2020")]
+    RtsGmlcLoad2020,
+    /// RTS-GMLC 2020 PV plants, hourly, MW; columns `101_PV_1`, `215_PV_1`, `319_PV_1`.
+    #[serde(rename = "rts_gmlc_pv_2020")]
+    RtsGmlcPv2020,
+    /// RTS-GMLC 2020 wind farms, hourly, MW; columns `309_WIND_1`, `317_WIND_1`,
+    /// `303_WIND_1`, `122_WIND_1`.
+    #[serde(rename = "rts_gmlc_wind_2020")]
+    RtsGmlcWind2020,
+    /// A file (plain or `.gz`), relative to the scenario file.
+    File(PathBuf),
+}
+
+impl ProfileSource {
+    /// The profile's text and the name errors give it.
+    pub fn text(&self, dir: &Path) -> Result<(String, String), String> {
+        use std::io::Read;
+        let shipped = |bytes: &[u8], name: &str| -> Result<(String, String), String> {
+            let mut s = String::new();
+            flate2::read::GzDecoder::new(bytes)
+                .read_to_string(&mut s)
+                .map_err(|e| format!("{name}: {e}"))?;
+            Ok((s, name.to_string()))
+        };
+        match self {
+            ProfileSource::RtsGmlcLoad2020 => shipped(
+                include_bytes!("../../models/data/rts-gmlc/load_regional_2020_hourly.csv.gz"),
+                "models/data/rts-gmlc/load_regional_2020_hourly.csv.gz",
+            ),
+            ProfileSource::RtsGmlcPv2020 => shipped(
+                include_bytes!("../../models/data/rts-gmlc/pv_2020_hourly.csv.gz"),
+                "models/data/rts-gmlc/pv_2020_hourly.csv.gz",
+            ),
+            ProfileSource::RtsGmlcWind2020 => shipped(
+                include_bytes!("../../models/data/rts-gmlc/wind_2020_hourly.csv.gz"),
+                "models/data/rts-gmlc/wind_2020_hourly.csv.gz",
+            ),
+            ProfileSource::File(p) => {
+                let path = dir.join(p);
+                gridsim_models::profile::read_text(&path)
+                    .map(|t| (t, path.display().to_string()))
+                    .map_err(|e| e.to_string())
+            }
+        }
+    }
+
+    /// The parsed profile (times in the file are local, UTC + `utc_offset_h`).
+    pub fn load(&self, dir: &Path, utc_offset_h: f64) -> Result<Profile, String> {
+        let (text, name) = self.text(dir)?;
+        Profile::parse(&text, &name, utc_offset_h).map_err(|e| e.to_string())
+    }
+}
+
+/// Base loads that follow regional profiles: each bus of a mapped area draws
+/// `P_case · v(t) / V` ([`gridsim_models::load`] has the rule), replacing its constant load.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoadProfileSpec {
+    /// The profile.
+    pub source: ProfileSource,
+    /// Area number of the case → profile column.
+    pub areas: BTreeMap<u32, String>,
+    /// `share_of_region` (RTS-GMLC's rule) or `peak_equals_case` (default).
+    #[serde(default = "peak_equals_case")]
+    pub scaling: LoadScaling,
+    /// The file's clock: UTC + this, hours (default 0).
+    #[serde(default)]
+    pub utc_offset_h: f64,
+}
+
+fn peak_equals_case() -> LoadScaling {
+    LoadScaling::PeakEqualsCase
+}
+
+/// Which elements of the case fail and repair, and with which figures.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FailureSpec {
+    /// The elements.
+    pub elements: FailureElements,
+    /// Their failure and repair figures.
+    pub params: FailureSource,
+}
+
+/// Elements of a failure specification (generators and branches in service in the case).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum FailureElements {
+    /// Every generator with a positive PMAX.
+    Generators,
+    /// Every branch.
+    Branches,
+    /// The generators at one bus.
+    GeneratorsAt {
+        /// Bus (the case's number).
+        bus: u32,
+    },
+    /// The branches between two buses (either direction).
+    BranchesBetween {
+        /// One end.
+        from: u32,
+        /// The other end.
+        to: u32,
+    },
+}
+
+/// Failure and repair figures.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum FailureSource {
+    /// The IEEE Reliability Test System (1979) generating-unit table by unit size (12, 20, 50,
+    /// 76, 100, 155, 197, 350, 400 MW; generators only, PMAX must be one of these).
+    Rts79,
+    /// The same figures for every element.
+    Given(FailureParams),
+}
+
+/// The IEEE RTS-79 generating-unit reliability data (IEEE Trans. PAS-98(6), 1979, Table 6):
+/// unit size MW, MTTF h, MTTR h (forced outage rate = MTTR / (MTTF + MTTR)).
+pub const RTS79_UNITS: [(f64, f64, f64); 9] = [
+    (12.0, 2940.0, 60.0),
+    (20.0, 450.0, 50.0),
+    (50.0, 1980.0, 20.0),
+    (76.0, 1960.0, 40.0),
+    (100.0, 1200.0, 50.0),
+    (155.0, 960.0, 40.0),
+    (197.0, 950.0, 50.0),
+    (350.0, 1150.0, 100.0),
+    (400.0, 1100.0, 150.0),
+];
+
+/// One element that fails, resolved against the case.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FailingElement {
+    /// Generator row (0-based, case order).
+    Gen(usize),
+    /// Branch row (0-based, case order).
+    Branch(usize),
+}
+
+impl FailureSpec {
+    /// The elements of `case` this specification covers, each with its figures; or what is wrong.
+    pub fn resolve(&self, case: &Case) -> Result<Vec<(FailingElement, FailureParams)>, String> {
+        let gens: Vec<usize> = match &self.elements {
+            FailureElements::Generators => (0..case.gen.len())
+                .filter(|&g| case.gen.in_service[g] && case.gen.pmax_mw[g] > 0.0)
+                .collect(),
+            FailureElements::GeneratorsAt { bus } => {
+                let v: Vec<usize> = (0..case.gen.len())
+                    .filter(|&g| case.gen.bus[g] == *bus && case.gen.in_service[g])
+                    .collect();
+                if v.is_empty() {
+                    return Err(format!("failures: no generator in service at bus {bus}"));
+                }
+                v
+            }
+            _ => Vec::new(),
+        };
+        let branches: Vec<usize> = match &self.elements {
+            FailureElements::Branches => (0..case.branch.len())
+                .filter(|&k| case.branch.in_service[k])
+                .collect(),
+            FailureElements::BranchesBetween { from, to } => {
+                let v: Vec<usize> = (0..case.branch.len())
+                    .filter(|&k| {
+                        let (f, t) = (case.branch.from_bus[k], case.branch.to_bus[k]);
+                        case.branch.in_service[k]
+                            && ((f == *from && t == *to) || (f == *to && t == *from))
+                    })
+                    .collect();
+                if v.is_empty() {
+                    return Err(format!("failures: no branch in service between buses {from} and {to}"));
+                }
+                v
+            }
+            _ => Vec::new(),
+        };
+        let mut out = Vec::new();
+        for g in gens {
+            let params = match &self.params {
+                FailureSource::Given(p) => p.clone(),
+                FailureSource::Rts79 => {
+                    let pmax = case.gen.pmax_mw[g];
+                    let Some(&(_, mttf_h, mttr_h)) =
+                        RTS79_UNITS.iter().find(|u| (u.0 - pmax).abs() < 0.5)
+                    else {
+                        return Err(format!(
+                            "failures: generator {} at bus {} has PMAX {pmax} MW, not an RTS-79 unit size \
+                             (12, 20, 50, 76, 100, 155, 197, 350 or 400 MW); give its figures with given(...)",
+                            g + 1,
+                            case.gen.bus[g]
+                        ));
+                    };
+                    FailureParams {
+                        mttf_h,
+                        mttr_h,
+                        failure_shape: 1.0,
+                        repair_shape: 1.0,
+                    }
+                }
+            };
+            out.push((FailingElement::Gen(g), params));
+        }
+        for k in branches {
+            let params = match &self.params {
+                FailureSource::Given(p) => p.clone(),
+                FailureSource::Rts79 => {
+                    return Err("failures: rts79 gives generating-unit figures only; give branch figures with given(...)".into())
+                }
+            };
+            out.push((FailingElement::Branch(k), params));
+        }
+        Ok(out)
+    }
 }
 
 fn one() -> u64 {
@@ -115,6 +346,24 @@ pub enum AgentSpec {
         /// Controller (strategies may replace it).
         rule: Option<RuleSpec>,
     },
+    /// A generator (generation positive) or demand (`demand: true`) that replays one column
+    /// of a profile ([`gridsim_models::profile`]), e.g. a PV or wind plant of RTS-GMLC.
+    Profile {
+        /// Unique name.
+        name: String,
+        /// Bus.
+        bus: u32,
+        /// The profile.
+        source: ProfileSource,
+        /// Column, scale, alignment, interpolation.
+        params: ReplayParams,
+        /// A demand rather than a generation (default false).
+        #[serde(default)]
+        demand: bool,
+        /// The file's clock: UTC + this, hours (default 0).
+        #[serde(default)]
+        utc_offset_h: f64,
+    },
     /// A synthetic load added to a bus ([`gridsim_models::load`]).
     SyntheticLoad {
         /// Unique name.
@@ -138,6 +387,7 @@ impl AgentSpec {
             | AgentSpec::Pv { name, .. }
             | AgentSpec::Wind { name, .. }
             | AgentSpec::Battery { name, .. }
+            | AgentSpec::Profile { name, .. }
             | AgentSpec::SyntheticLoad { name, .. } => name,
         }
     }
@@ -149,6 +399,7 @@ impl AgentSpec {
             | AgentSpec::Pv { bus, .. }
             | AgentSpec::Wind { bus, .. }
             | AgentSpec::Battery { bus, .. }
+            | AgentSpec::Profile { bus, .. }
             | AgentSpec::SyntheticLoad { bus, .. } => *bus,
         }
     }
@@ -267,6 +518,8 @@ pub struct LoadedScenario {
     pub case: Case,
     /// The strategies (the written ones, or `base`).
     pub strategies: Vec<StrategySpec>,
+    /// The scenario file's folder (paths inside it are relative to it).
+    pub dir: PathBuf,
 }
 
 impl LoadedScenario {
@@ -401,9 +654,49 @@ impl Scenario {
                     .validate()
                     .and_then(|()| rule.as_ref().map_or(Ok(()), |r| r.rule().validate())),
                 AgentSpec::SyntheticLoad { params, .. } => params.validate(),
+                AgentSpec::Profile {
+                    source,
+                    params,
+                    utc_offset_h,
+                    ..
+                } => match source.load(dir, *utc_offset_h) {
+                    Ok(p) => ProfileReplay::new(params.clone(), std::sync::Arc::new(p)).map(|_| ()),
+                    Err(e) => {
+                        at(&needle, format!("agent {:?}: {e}", a.name()));
+                        Ok(())
+                    }
+                },
             };
             if let Err(e) = verdict {
                 at(&needle, format!("agent {:?}: {e}", a.name()));
+            }
+        }
+        if let (Some(lp), Some(case)) = (&self.load_profile, &case) {
+            match lp.source.load(dir, lp.utc_offset_h) {
+                Ok(p) => {
+                    if let Err(e) =
+                        ProfileLoad::per_bus(case, std::sync::Arc::new(p), &lp.areas, lp.scaling)
+                    {
+                        at("load_profile", format!("load_profile: {e}"));
+                    }
+                }
+                Err(e) => at("load_profile", format!("load_profile: {e}")),
+            }
+        }
+        for (k, f) in self.failures.iter().enumerate() {
+            let mut problems_here = Vec::new();
+            if let FailureSource::Given(p) = &f.params {
+                if let Err(e) = p.validate() {
+                    problems_here.push(format!("failures[{k}]: {e}"));
+                }
+            }
+            if let Some(case) = &case {
+                if let Err(e) = f.resolve(case) {
+                    problems_here.push(e);
+                }
+            }
+            for m in problems_here {
+                at("failures", m);
             }
         }
         let strategies = if self.strategies.is_empty() {
@@ -452,6 +745,7 @@ impl Scenario {
         problems.sort_by_key(|p| (p.line, p.column));
         match (problems.is_empty(), start, case) {
             (true, Ok(start), Some(case)) => Ok(LoadedScenario {
+                dir: dir.to_path_buf(),
                 scenario: self,
                 start,
                 case,

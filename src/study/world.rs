@@ -24,7 +24,8 @@ use gridsim_models::battery::{Battery, BatteryObservation, BatteryRule};
 use gridsim_models::common::StepTime;
 use gridsim_models::ev::tariff::TouTariff;
 use gridsim_models::ev::EvFleet;
-use gridsim_models::load::SyntheticLoad;
+use gridsim_models::load::{ProfileLoad, SyntheticLoad};
+use gridsim_models::profile::ProfileReplay;
 use gridsim_models::solar::PvPlant;
 use gridsim_models::wind::WindFarm;
 use gridsim_networks::acpf::{AcPfSettings, AcPowerFlow, Start};
@@ -33,7 +34,9 @@ use gridsim_networks::network::PerUnit;
 use gridsim_networks::{Case, Network, PowerFlowResult};
 use gridsim_sim::{Context, Model, Periodic, Phase, SimDuration, SimResult, SimTime};
 
-use super::scenario::PowerFlowKind;
+use gridsim_models::failure::{FailureParams, FailureProcess};
+
+use super::scenario::{FailingElement, PowerFlowKind};
 
 /// The one event of this co-simulation: a dispatch interval begins.
 #[derive(Debug, Clone, Copy)]
@@ -184,6 +187,16 @@ impl GridWorld {
     fn step_time(&self, now: SimTime) -> StepTime {
         let t_s = now.as_ms() as f64 / 1000.0;
         StepTime::new(self.start, 0.0).advanced(t_s)
+    }
+
+    /// Puts a generator (case row) in or out of service from this step on.
+    pub fn set_gen_in_service(&mut self, g: usize, up: bool) {
+        self.net.gen_in_service[g] = up;
+    }
+
+    /// Puts a branch (case row) in or out of service from this step on.
+    pub fn set_branch_in_service(&mut self, k: usize, up: bool) {
+        self.net.br_in_service[k] = up;
     }
 
     /// Adds an injection (generation positive) at bus index `i`.
@@ -356,6 +369,63 @@ impl Model<GridWorld, Tick> for GridModel {
     }
 }
 
+/// One element's failure/repair process as a kernel model (phase `measure`, before the agents):
+/// the element's state at the start of an interval holds for the whole interval; transitions
+/// inside it take effect at the next one.
+pub struct FailureModel {
+    /// The element.
+    pub element: FailingElement,
+    /// Its figures.
+    pub params: FailureParams,
+    /// The process (drawn in `init` from the model's own stream).
+    pub process: Option<FailureProcess>,
+    /// Step length.
+    pub every: SimDuration,
+}
+
+impl Model<GridWorld, Tick> for FailureModel {
+    fn init(&mut self, ctx: &mut Context<'_, GridWorld, Tick>) -> SimResult<()> {
+        let p = match FailureProcess::new(&self.params, 0.0, ctx.rng()) {
+            Ok(p) => p,
+            Err(e) => return Err(ctx.error(e)),
+        };
+        self.process = Some(p);
+        let me = ctx.me();
+        ctx.every(Periodic::every(self.every).phase(Phase::MEASURE), me, Tick::Step)?;
+        Ok(())
+    }
+
+    fn handle(&mut self, _: Tick, ctx: &mut Context<'_, GridWorld, Tick>) -> SimResult<()> {
+        let now = ctx.now();
+        let Some(p) = self.process.as_mut() else {
+            return Ok(());
+        };
+        let up = p.is_up();
+        let t = ctx.world().step_time(now);
+        let dt_s = ctx.world().dt_s;
+        let dt_h = dt_s / 3600.0;
+        p.step(&t, dt_s, ctx.rng());
+        let w = ctx.world();
+        match self.element {
+            FailingElement::Gen(g) => {
+                w.set_gen_in_service(g, up);
+                if !up {
+                    w.metrics.add("gen_outage_h", dt_h);
+                    let pmax = w.case.gen.pmax_mw[g];
+                    w.metrics.add("gen_outage_mwh", pmax * dt_h);
+                }
+            }
+            FailingElement::Branch(k) => {
+                w.set_branch_in_service(k, up);
+                if !up {
+                    w.metrics.add("branch_outage_h", dt_h);
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
 /// What an agent model wraps.
 pub enum Agent {
     /// EV fleet.
@@ -368,6 +438,10 @@ pub enum Agent {
     Battery(Box<Battery>, Option<BatteryRule>),
     /// Synthetic load.
     Load(Box<SyntheticLoad>),
+    /// Profile replay: generation, or demand when the flag is set.
+    Profile(Box<ProfileReplay>, bool),
+    /// Base loads of the buses (index, load) that follow regional profiles.
+    BaseLoads(Vec<(usize, ProfileLoad)>),
 }
 
 /// An agent at a bus as a kernel model.
@@ -390,6 +464,8 @@ impl Model<GridWorld, Tick> for AgentModel {
     fn init(&mut self, ctx: &mut Context<'_, GridWorld, Tick>) -> SimResult<()> {
         let me = ctx.me();
         let phase = match self.agent {
+            // Base loads are set before any agent reads the feeder's net load.
+            Agent::BaseLoads(..) => Phase::MEASURE,
             Agent::Battery(..) => Phase::DISPATCH,
             _ => Phase::CONTROL,
         };
@@ -442,6 +518,26 @@ impl Model<GridWorld, Tick> for AgentModel {
                 w.inject(bus, -out.p_mw, -out.q_mvar);
                 w.metrics
                     .add(&format!("{kind}_energy_mwh"), out.p_mw * dt_h);
+            }
+            Agent::Profile(replay, demand) => {
+                let v = replay.step(&t, dt_s);
+                let w = ctx.world();
+                if *demand {
+                    w.inject(bus, -v, 0.0);
+                    w.metrics.add("profile_demand_mwh", v * dt_h);
+                } else {
+                    w.inject(bus, v, 0.0);
+                    w.metrics.add("profile_generation_mwh", v * dt_h);
+                }
+            }
+            Agent::BaseLoads(loads) => {
+                let w = ctx.world();
+                let pu = w.net.per_unit();
+                for (i, l) in loads.iter_mut() {
+                    let out = l.step(&t, dt_s);
+                    w.base_pd_pu[*i] = pu.to_pu(out.p_mw);
+                    w.base_qd_pu[*i] = pu.to_pu(out.q_mvar);
+                }
             }
             Agent::Battery(battery, rule) => {
                 let w = ctx.world();
