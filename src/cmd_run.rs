@@ -88,10 +88,11 @@ pub(crate) fn check(a: &CheckArgs) -> Outcome {
     match scenario::load(&a.scenario) {
         Ok(s) => {
             println!(
-                "{}: ok ({} agents, {} strategies, {} steps, {} replications)",
+                "{}: ok ({} agent(s), {} strateg{}, {} steps, {} replication(s))",
                 a.scenario.display(),
                 s.scenario.agents.len(),
                 s.strategies.len(),
+                if s.strategies.len() == 1 { "y" } else { "ies" },
                 s.n_steps(),
                 s.scenario.replications
             );
