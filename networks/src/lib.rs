@@ -7,6 +7,7 @@
 //! - [`sensitivity`], [`contingency`]: PTDF/LODF and N-1 contingency analysis (DC and AC).
 //! - [`sparse`]: CSC matrices and the sparse LU with symbolic reuse.
 //! - [`opf`]: DC optimal power flow and economic dispatch on HiGHS.
+//! - [`dispatch`]: fast lossless economic dispatch per island (equal incremental cost, no LP).
 //! - [`results`], [`output`]: power flow results with a status; CSV and JSON writers.
 //!
 //! ```
@@ -19,6 +20,7 @@ pub mod acpf;
 pub mod case;
 pub mod contingency;
 pub mod dcpf;
+pub mod dispatch;
 pub mod error;
 pub mod fdpf;
 pub mod matpower;

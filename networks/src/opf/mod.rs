@@ -77,7 +77,7 @@
 //! capacity, the transfer limits that cannot all hold, found by re-solving with every rating
 //! and angle limit relaxed by a penalised slack.
 
-mod cost;
+pub(crate) mod cost;
 mod dcopf;
 mod highs;
 mod ipm;
