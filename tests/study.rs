@@ -291,16 +291,10 @@ fn battery_week_balances_energy_through_the_battery() {
     }
 }
 
-#[test]
-fn rts_year_follows_the_shipped_load_profile() {
-    let out = scratch("rts_year");
-    run(&scenario("rts_year"), &out, &["--replications", "1"]);
-    let (h, rows) = table(&out.join("replications.csv"));
-    let v = |row: &[String], name: &str| -> f64 {
-        row[column(&h, name)].parse().unwrap_or_else(|e| panic!("{name}: {e}"))
-    };
-    // Independently: every bus load is P_case · v(t) / max v over the area-1 column of the
-    // shipped RTS-GMLC 2020 profile; the case's load is 2,850 MW.
+/// Independently of gridsim: every bus load of case24_ieee_rts (2,850 MW) follows
+/// P_case · v(t) / max v over the area-1 column of the shipped RTS-GMLC 2020 profile; the
+/// demand of the first 8,760 hours, MWh.
+fn rts_year_demand_mwh() -> f64 {
     use std::io::Read;
     let gz = read(&root().join("models/data/rts-gmlc/load_regional_2020_hourly.csv.gz"));
     let mut text = String::new();
@@ -310,10 +304,71 @@ fn rts_year_follows_the_shipped_load_profile() {
     let area1: Vec<f64> = text
         .lines()
         .skip(1)
-        .map(|l| l.split(',').nth(4).expect("column 1").parse().expect("number"))
+        .map(|l| {
+            l.split(',')
+                .nth(4)
+                .expect("column 1")
+                .parse()
+                .expect("number")
+        })
         .collect();
     let peak = area1.iter().copied().fold(f64::MIN, f64::max);
-    let expected_mwh: f64 = area1.iter().take(8760).map(|x| 2850.0 * x / peak).sum();
+    area1.iter().take(8760).map(|x| 2850.0 * x / peak).sum()
+}
+
+#[test]
+fn rts_reliability_serves_or_sheds_every_mwh() {
+    let out = scratch("rts_reliability");
+    run(
+        &scenario("rts_reliability"),
+        &out,
+        &["--replications", "3", "--threads", "2"],
+    );
+    let (h, rows) = table(&out.join("replications.csv"));
+    assert_eq!(rows.len(), 3 * 2);
+    let v = |row: &[String], name: &str| -> f64 {
+        row[column(&h, name)]
+            .parse()
+            .unwrap_or_else(|e| panic!("{name}: {e}"))
+    };
+    let demand = rts_year_demand_mwh();
+    for row in &rows {
+        assert_eq!(v(row, "pf_failed_steps"), 0.0);
+        assert_eq!(v(row, "dispatch_failed_steps"), 0.0);
+        assert!(
+            v(row, "gen_outage_h") > 0.0 && v(row, "branch_outage_h") > 0.0,
+            "{row:?}"
+        );
+        // Served + shed = the profile's demand (+ the battery's net charging), to 1e-9.
+        let total = v(row, "load_mwh") + v(row, "unserved_mwh") - v(row, "battery_charged_mwh")
+            + v(row, "battery_discharged_mwh");
+        assert!(
+            (total - demand).abs() <= 1e-9 * demand,
+            "{total} vs {demand}"
+        );
+        // DC power flow: lossless, so generation = served load hour by hour.
+        assert!(v(row, "power_balance_max_abs_mw") <= 1e-6, "{row:?}");
+        assert_eq!(v(row, "losses_mwh"), 0.0);
+        // Shedding only in hours counted as loss of load.
+        assert_eq!(
+            v(row, "unserved_mwh") > 0.0,
+            v(row, "loss_of_load_h") > 0.0,
+            "{row:?}"
+        );
+    }
+}
+
+#[test]
+fn rts_year_follows_the_shipped_load_profile() {
+    let out = scratch("rts_year");
+    run(&scenario("rts_year"), &out, &["--replications", "1"]);
+    let (h, rows) = table(&out.join("replications.csv"));
+    let v = |row: &[String], name: &str| -> f64 {
+        row[column(&h, name)]
+            .parse()
+            .unwrap_or_else(|e| panic!("{name}: {e}"))
+    };
+    let expected_mwh = rts_year_demand_mwh();
     for row in &rows {
         assert_eq!(v(row, "steps"), 8760.0);
         assert_eq!(v(row, "pf_failed_steps"), 0.0);
@@ -371,5 +426,8 @@ fn rts79_generator_failures_give_the_expected_unit_hours_out() {
     // standard deviation of one year's total is about 1,180 h (alternating renewal process,
     // Σ 2 MTTF² MTTR² / (MTTF + MTTR)³ × 8760 h), so ±4σ of a 10-year mean is ±1,490 h.
     let expected = 1.39 * 8760.0;
-    assert!((mean - expected).abs() <= 1490.0, "mean {mean} h, expected {expected} h");
+    assert!(
+        (mean - expected).abs() <= 1490.0,
+        "mean {mean} h, expected {expected} h"
+    );
 }

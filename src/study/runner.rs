@@ -20,7 +20,9 @@ use gridsim_sim::{SimDuration, SimTime, Simulation};
 use super::scenario::{AgentSpec, LoadedScenario, StrategySpec};
 use gridsim_models::failure::FailureParams;
 
-use super::scenario::FailingElement;
+use gridsim_networks::dispatch::EconomicDispatch;
+
+use super::scenario::{DispatchKind, FailingElement};
 use super::world::{Agent, AgentModel, FailureModel, GridModel, GridWorld, Tick};
 
 /// SCE TOU-EV-4 (March 2019), shipped with the ACN data.
@@ -65,11 +67,9 @@ impl Study {
                 // The stream of an element's process is named after the element, so adding
                 // another failing element never changes its draws.
                 let name = match element {
-                    FailingElement::Gen(g) => format!(
-                        "failure/gen/{}@{}",
-                        g + 1,
-                        scenario.case.gen.bus[g]
-                    ),
+                    FailingElement::Gen(g) => {
+                        format!("failure/gen/{}@{}", g + 1, scenario.case.gen.bus[g])
+                    }
                     FailingElement::Branch(k) => format!(
                         "failure/branch/{}:{}-{}",
                         k + 1,
@@ -135,14 +135,40 @@ impl Study {
         let sc = &self.scenario;
         let every = SimDuration::from_minutes(i64::from(sc.scenario.resolution_min));
         let n_steps = sc.n_steps();
+        let dispatch = match sc.scenario.dispatch {
+            DispatchKind::CaseSetpoints => None,
+            DispatchKind::Economic => Some(Box::new(
+                EconomicDispatch::new(&self.net, &self.case)
+                    .map_err(|e| format!("dispatch: {e}"))?,
+            )),
+        };
         let world = GridWorld::new(
             self.case.clone(),
             self.net.clone(),
             sc.scenario.power_flow,
+            dispatch,
             sc.start,
             sc.dt_s(),
             self.tariff.clone(),
         );
+        let mut world = world;
+        if sc.scenario.dispatch == DispatchKind::Economic {
+            world.declare_sums(&["dispatch_failed_steps"]);
+        }
+        if self
+            .failing
+            .iter()
+            .any(|f| matches!(f.1, FailingElement::Gen(_)))
+        {
+            world.declare_sums(&["gen_outage_h", "gen_outage_mwh"]);
+        }
+        if self
+            .failing
+            .iter()
+            .any(|f| matches!(f.1, FailingElement::Branch(_)))
+        {
+            world.declare_sums(&["branch_outage_h"]);
+        }
         let mut sim: Simulation<GridWorld, Tick> = Simulation::new(world, sc.scenario.seed, rep);
         for spec in &sc.scenario.agents {
             let bus = self.net.bus_index(spec.bus()).ok_or_else(|| {
@@ -173,7 +199,8 @@ impl Study {
                 n_steps,
                 taken: 0,
             };
-            sim.add_model("base_loads", model).map_err(|e| e.to_string())?;
+            sim.add_model("base_loads", model)
+                .map_err(|e| e.to_string())?;
         }
         for (name, element, params) in &self.failing {
             let model = FailureModel {

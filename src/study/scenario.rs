@@ -15,16 +15,16 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 use gridsim_models::battery::{BatteryParams, BatteryRule};
+use gridsim_models::ev::{ArrivalParams, EvController, EvFleetParams};
 use gridsim_models::failure::FailureParams;
+use gridsim_models::load::SyntheticLoadParams;
 use gridsim_models::load::{LoadScaling, ProfileLoad};
 use gridsim_models::profile::{Profile, ProfileReplay, ReplayParams};
-use std::collections::BTreeMap;
-use gridsim_models::ev::{ArrivalParams, EvController, EvFleetParams};
-use gridsim_models::load::SyntheticLoadParams;
 use gridsim_models::solar::PvParams;
 use gridsim_models::wind::WindParams;
 use gridsim_networks::{matpower, Case};
 use serde::Deserialize;
+use std::collections::BTreeMap;
 
 /// A scenario as written in its file.
 #[derive(Debug, Clone, Deserialize)]
@@ -43,6 +43,9 @@ pub struct Scenario {
     /// Power flow solved at each step (default `ac`).
     #[serde(default)]
     pub power_flow: PowerFlowKind,
+    /// How the case's generators are dispatched at each step (default `case_setpoints`).
+    #[serde(default)]
+    pub dispatch: DispatchKind,
     /// Replications (default 1).
     #[serde(default = "one")]
     pub replications: u64,
@@ -239,7 +242,9 @@ impl FailureSpec {
                     })
                     .collect();
                 if v.is_empty() {
-                    return Err(format!("failures: no branch in service between buses {from} and {to}"));
+                    return Err(format!(
+                        "failures: no branch in service between buses {from} and {to}"
+                    ));
                 }
                 v
             }
@@ -297,6 +302,19 @@ pub enum PowerFlowKind {
     Ac,
     /// DC power flow.
     Dc,
+}
+
+/// How generators are dispatched before each power flow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DispatchKind {
+    /// Generators keep the case's setpoints; the reference bus of each island takes the rest.
+    #[default]
+    CaseSetpoints,
+    /// Lossless economic dispatch per island (`networks::dispatch`, merit order on the case's
+    /// costs, generators in service only); demand above the available capacity is shed,
+    /// spread over the island's loads in proportion; the reference bus takes the losses.
+    Economic,
 }
 
 /// One agent at a bus of the case (the case file's own bus number).

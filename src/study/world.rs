@@ -30,7 +30,9 @@ use gridsim_models::solar::PvPlant;
 use gridsim_models::wind::WindFarm;
 use gridsim_networks::acpf::{AcPfSettings, AcPowerFlow, Start};
 use gridsim_networks::dcpf::DcPowerFlow;
+use gridsim_networks::dispatch::{DispatchStatus, EconomicDispatch};
 use gridsim_networks::network::PerUnit;
+use gridsim_networks::topology::TopologyCache;
 use gridsim_networks::{Case, Network, PowerFlowResult};
 use gridsim_sim::{Context, Model, Periodic, Phase, SimDuration, SimResult, SimTime};
 
@@ -63,6 +65,10 @@ pub struct GridWorld {
     /// Agents' net reactive injection at each bus in this step, MVAr.
     inj_q_mvar: Vec<f64>,
     solver: Solver,
+    /// Economic dispatch, when the scenario asks for it.
+    dispatch: Option<Box<EconomicDispatch>>,
+    /// Islands, for spreading shed load over an island's buses.
+    topo: TopologyCache,
     last: Option<PowerFlowResult>,
     last_va_rad: Vec<f64>,
     start: DateTime<Utc>,
@@ -96,6 +102,8 @@ impl Metrics {
             "load_mwh",
             "losses_mwh",
             "unserved_mwh",
+            "loss_of_load_h",
+            "excess_generation_mwh",
             "generation_mwh",
             "generation_peak_mw",
             "generation_cost_usd",
@@ -155,6 +163,7 @@ impl GridWorld {
         case: Arc<Case>,
         net: Network,
         kind: PowerFlowKind,
+        dispatch: Option<Box<EconomicDispatch>>,
         start: DateTime<Utc>,
         dt_s: f64,
         tariff: Arc<TouTariff>,
@@ -175,11 +184,21 @@ impl GridWorld {
             last_va_rad: net.va0_rad.clone(),
             net,
             solver,
+            dispatch,
+            topo: TopologyCache::default(),
             last: None,
             start,
             dt_s,
             tariff,
             metrics: Metrics::grid(),
+        }
+    }
+
+    /// Declares summed metrics (at 0) so that they have their columns in this order whether or
+    /// not anything is added to them.
+    pub fn declare_sums(&mut self, names: &[&str]) {
+        for n in names {
+            self.metrics.add(n, 0.0);
         }
     }
 
@@ -223,6 +242,54 @@ impl GridWorld {
         self.metrics
     }
 
+    /// Dispatches the generators for the demand now in `net` (economic dispatch, when
+    /// configured): sets their outputs and spreads any shed load over the positive loads of
+    /// its island. Returns (shed, excess) in MW.
+    fn dispatch_step(&mut self) -> (f64, f64) {
+        let Some(ed) = self.dispatch.as_mut() else {
+            return (0.0, 0.0);
+        };
+        let pu = self.net.per_unit();
+        let r = ed.solve(&self.net, None);
+        if r.status == DispatchStatus::InvalidInput {
+            self.metrics.add("dispatch_failed_steps", 1.0);
+            return (0.0, 0.0);
+        }
+        for (g, &p) in r.pg_mw.iter().enumerate() {
+            if self.net.gen_connected(g) {
+                self.net.pg_pu[g] = pu.to_pu(p);
+            }
+        }
+        let (shed, excess) = (r.total_shed_mw(), r.total_excess_mw());
+        if shed > 0.0 {
+            let shed_by_island = r.shed_mw.clone();
+            let topo = self.topo.get(&self.net);
+            for (k, isl) in topo.islands.iter().enumerate() {
+                let s = shed_by_island.get(k).copied().unwrap_or(0.0);
+                if s <= 0.0 {
+                    continue;
+                }
+                let positive_mw: f64 = isl
+                    .buses
+                    .iter()
+                    .map(|&i| pu.to_mw(self.net.pd_pu[i].max(0.0)))
+                    .sum();
+                let keep = if positive_mw > 0.0 {
+                    (1.0 - s / positive_mw).max(0.0)
+                } else {
+                    1.0
+                };
+                for &i in &isl.buses {
+                    if self.net.pd_pu[i] > 0.0 {
+                        self.net.pd_pu[i] *= keep;
+                        self.net.qd_pu[i] *= keep;
+                    }
+                }
+            }
+        }
+        (shed, excess)
+    }
+
     /// Applies the injections, solves, accumulates the metrics, clears the injections.
     fn solve_step(&mut self) {
         let pu = self.net.per_unit();
@@ -230,6 +297,7 @@ impl GridWorld {
             self.net.pd_pu[i] = self.base_pd_pu[i] - pu.to_pu(self.inj_p_mw[i]);
             self.net.qd_pu[i] = self.base_qd_pu[i] - pu.to_pu(self.inj_q_mvar[i]);
         }
+        let (shed_mw, excess_mw) = self.dispatch_step();
         let res = match &mut self.solver {
             Solver::Ac(pf) => match &self.last {
                 Some(prev) if prev.status.is_converged() => pf.solve(
@@ -262,7 +330,13 @@ impl GridWorld {
                 dt_h,
                 converged,
             );
+            let unserved_mw = res.unserved_mw + shed_mw;
+            self.metrics.add("unserved_mwh", unserved_mw * dt_h);
+            if unserved_mw > 1e-6 {
+                self.metrics.add("loss_of_load_h", dt_h);
+            }
         }
+        self.metrics.add("excess_generation_mwh", excess_mw * dt_h);
         self.inj_p_mw.iter_mut().for_each(|x| *x = 0.0);
         self.inj_q_mvar.iter_mut().for_each(|x| *x = 0.0);
     }
@@ -325,7 +399,6 @@ fn judge(
     m.add("overload_branch_h", overloaded as f64 * dt_h);
     let losses_mw: f64 = res.pf_mw.iter().zip(&res.pt_mw).map(|(a, b)| a + b).sum();
     m.add("losses_mwh", losses_mw * dt_h);
-    m.add("unserved_mwh", res.unserved_mw * dt_h);
     let mut cost = 0.0;
     let mut gen_mw = 0.0;
     for (g, &p) in res.pg_mw.iter().enumerate() {
@@ -391,7 +464,11 @@ impl Model<GridWorld, Tick> for FailureModel {
         };
         self.process = Some(p);
         let me = ctx.me();
-        ctx.every(Periodic::every(self.every).phase(Phase::MEASURE), me, Tick::Step)?;
+        ctx.every(
+            Periodic::every(self.every).phase(Phase::MEASURE),
+            me,
+            Tick::Step,
+        )?;
         Ok(())
     }
 
