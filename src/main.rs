@@ -3,6 +3,8 @@
 //! Exit codes: 0 solved (or all checks passed), 1 not converged / infeasible / a check failed,
 //! 2 input error. Data goes to stdout (or `--out`), diagnostics to stderr.
 
+mod cmd_uc;
+
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
@@ -92,6 +94,8 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Unit commitment of a PGLib-UC instance (tight MILP on HiGHS), with prices.
+    Uc(cmd_uc::Args),
     /// Runs the validation suite against MATPOWER's reference solutions; exit 1 on a mismatch.
     Validate {
         /// Only these cases (default: every case with a reference).
@@ -148,6 +152,7 @@ fn main() -> ExitCode {
             cmd_n1(&case, dc, &outages, enforce_q_lims, json)
         }
         Command::Validate { cases } => cmd_validate(&cases),
+        Command::Uc(args) => cmd_uc::run(args),
     }
 }
 

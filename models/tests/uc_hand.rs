@@ -1,0 +1,255 @@
+//! Hand-checked unit-commitment instances in which one constraint binds; every expected cost is
+//! worked out in the comment above it (tolerance 1e-6 $, the MIP gap is 0 on these).
+
+mod uc_common;
+
+use gridsim_models::uc::{UcPenalties, UcSettings, UcStatus};
+use uc_common::{instance, on, solve_checked, unit};
+
+fn exact() -> UcSettings {
+    UcSettings {
+        mip_rel_gap: 0.0,
+        ..UcSettings::default()
+    }
+}
+
+fn assert_cost(r: &gridsim_models::uc::UcResult, expected: f64) {
+    assert_eq!(r.status, UcStatus::Optimal, "{:?}", r.diagnostics);
+    let got = r.objective_usd.unwrap();
+    assert!(
+        (got - expected).abs() < 1e-6,
+        "objective {got}, expected {expected}"
+    );
+}
+
+#[test]
+fn min_up_time_holds_a_unit_on() {
+    // A: 0–100 MW at 10 $/MWh, on. B: 20–100 MW, 500 $/h at 20 MW then 20 $/MWh, off, UT = 3.
+    // Demand 50, 120, 50, 50: B must start in period 2 (120 > 100) and stay on through 4 at
+    // 20 MW. Costs: t1 A50 = 500; t2 A100 + B20 = 1000 + 500; t3, t4 A30 + B20 = 800 each.
+    // Total 3,600 (3,000 if B could leave after period 2).
+    let mut b = unit("B", 20.0, 100.0, 500.0, 20.0, None, 0.0);
+    b.min_up_h = 3;
+    let inst = instance(
+        &[50.0, 120.0, 50.0, 50.0],
+        &[0.0; 4],
+        vec![unit("A", 0.0, 100.0, 0.0, 10.0, Some(50.0), 0.0), b],
+    );
+    let r = solve_checked(&inst, &exact());
+    assert_cost(&r, 3600.0);
+    assert_eq!(on(&r, 1), [0, 1, 1, 1]);
+}
+
+#[test]
+fn binding_ramp_limits_the_cheap_unit() {
+    // A: 0–200 MW at 10 $/MWh, at 50 MW before the horizon, RU = 30 MW/h. B: 0–200 MW at
+    // 50 $/MWh, on at 0 MW. Demand 100, 150: A reaches 80 then 110; B covers 20 then 40.
+    // Cost 10·(80 + 110) + 50·(20 + 40) = 1,900 + 3,000 = 4,900. Price = B's 50 $/MWh.
+    let mut a = unit("A", 0.0, 200.0, 0.0, 10.0, Some(50.0), 0.0);
+    a.ramp_up_mw_per_h = 30.0;
+    let inst = instance(
+        &[100.0, 150.0],
+        &[0.0; 2],
+        vec![a, unit("B", 0.0, 200.0, 0.0, 50.0, Some(0.0), 0.0)],
+    );
+    let r = solve_checked(&inst, &exact());
+    assert_cost(&r, 4900.0);
+    let s = r.schedule.as_ref().unwrap();
+    assert!((s.thermal_mw[0][0] - 80.0).abs() < 1e-6 && (s.thermal_mw[0][1] - 110.0).abs() < 1e-6);
+    for p in &r.energy_price_usd_per_mwh {
+        assert!((p - 50.0).abs() < 1e-6, "price {p}");
+    }
+}
+
+/// A: 0–100 MW at 10 $/MWh, on. B: 10–100 MW, 300 $/h at 10 MW then 20 $/MWh, off for 1 h
+/// before the horizon, starts hot (100 $) after 1 h off and cold (1,000 $) after `cold_lag` h.
+/// Demand 120, 50, 50, 50, 120.
+fn lag_instance(cold_lag: u32) -> gridsim_models::uc::UcInstance {
+    let mut b = unit("B", 10.0, 100.0, 300.0, 20.0, None, 100.0);
+    b.down_t0_h = 1;
+    b.startup.push(gridsim_models::uc::StartupCategory {
+        lag_h: cold_lag,
+        cost_usd: 1000.0,
+    });
+    instance(
+        &[120.0, 50.0, 50.0, 50.0, 120.0],
+        &[0.0; 5],
+        vec![unit("A", 0.0, 100.0, 0.0, 10.0, Some(50.0), 0.0), b],
+    )
+}
+
+#[test]
+fn startup_lag_changes_the_startup_cost() {
+    // Periods 1 and 5 need B (120 > 100); B starts in period 1 hot (off 1 h): 100 $.
+    // Per period: A100 + B20 = 1,500; A40 + B10 = 700; A50 alone = 500.
+    // (a) B on throughout: 1,500 + 3·700 + 1,500 + 100 = 5,200.
+    // (b) B off in 2–3, back in 4 (off 2 h, hot): 1,500 + 2·500 + 700 + 1,500 + 200 = 4,900.
+    // (c) B off in 2–4, back in 5 after 3 h: 1,500 + 3·500 + 1,500 + 100 + restart.
+    // Cold lag 3 h: the restart in (c) is cold (1,000) → 5,600, so (b) wins at 4,900.
+    let r = solve_checked(&lag_instance(3), &exact());
+    assert_cost(&r, 4900.0);
+    assert_eq!(on(&r, 1), [1, 0, 0, 1, 1]);
+    assert!((r.cost.startup_usd - 200.0).abs() < 1e-6);
+    // Cold lag 4 h: the restart in (c) is hot (100) → 4,700, the optimum.
+    let r = solve_checked(&lag_instance(4), &exact());
+    assert_cost(&r, 4700.0);
+    assert_eq!(on(&r, 1), [1, 0, 0, 0, 1]);
+    // The checker prices schedule (c) under the 3 h lag with the cold start: 100 + 1,000.
+    let mut s = r.schedule.clone().unwrap();
+    s.reserve_mw = vec![vec![0.0; 5]; 2];
+    let rep = gridsim_models::uc::check_schedule(&lag_instance(3), &s, None);
+    assert!(rep.is_ok(), "{:?}", rep.violations);
+    assert!((rep.cost.startup_usd - 1100.0).abs() < 1e-9);
+    assert!((rep.cost.total_usd() - 5600.0).abs() < 1e-6);
+}
+
+#[test]
+fn must_run_unit_stays_on() {
+    // A: 0–100 MW at 10 $/MWh. M: 30–100 MW, 900 $/h at 30 MW, 30 $/MWh above, must-run.
+    // Demand 60, 60: M at 30 MW (900) + A 30 MW (300) per period = 2,400; without must-run
+    // A alone would serve it for 1,200.
+    let mut m = unit("M", 30.0, 100.0, 900.0, 30.0, Some(30.0), 0.0);
+    m.must_run = true;
+    let inst = instance(
+        &[60.0, 60.0],
+        &[0.0; 2],
+        vec![unit("A", 0.0, 100.0, 0.0, 10.0, Some(60.0), 0.0), m.clone()],
+    );
+    let r = solve_checked(&inst, &exact());
+    assert_cost(&r, 2400.0);
+    assert_eq!(on(&r, 1), [1, 1]);
+    m.must_run = false;
+    let inst = instance(
+        &[60.0, 60.0],
+        &[0.0; 2],
+        vec![unit("A", 0.0, 100.0, 0.0, 10.0, Some(60.0), 0.0), m],
+    );
+    assert_cost(&solve_checked(&inst, &exact()), 1200.0);
+}
+
+fn reserve_instance(reserve: f64) -> gridsim_models::uc::UcInstance {
+    // A: 0–100 MW at 10 $/MWh, on. B: 10–50 MW, 200 $/h at 10 MW, 20 $/MWh above, off,
+    // startup 50 $. Demand 90.
+    instance(
+        &[90.0],
+        &[reserve],
+        vec![
+            unit("A", 0.0, 100.0, 0.0, 10.0, Some(90.0), 0.0),
+            unit("B", 10.0, 50.0, 200.0, 20.0, None, 50.0),
+        ],
+    )
+}
+
+#[test]
+fn reserve_forces_an_extra_unit() {
+    // Reserve 30 MW: A alone leaves 10 MW of headroom, so B starts (50 $) at 10 MW (200 $) and
+    // A serves 80 MW (800 $): 1,050. Energy price: A's 10 $/MWh; reserve not binding: 0.
+    let r = solve_checked(&reserve_instance(30.0), &exact());
+    assert_cost(&r, 1050.0);
+    assert_eq!(on(&r, 1), [1]);
+    assert!((r.energy_price_usd_per_mwh[0] - 10.0).abs() < 1e-6);
+    assert!(r.reserve_price_usd_per_mwh[0].abs() < 1e-6);
+    // Without a reserve requirement B stays off: 900.
+    assert_cost(&solve_checked(&reserve_instance(0.0), &exact()), 900.0);
+}
+
+#[test]
+fn infeasible_reserve_is_diagnosed_and_penalised_mode_prices_it() {
+    // Reserve 70 MW with 150 MW of capacity and 90 MW of demand: infeasible.
+    let r = solve_checked(&reserve_instance(70.0), &exact());
+    assert_eq!(r.status, UcStatus::Infeasible);
+    assert!(
+        r.diagnostics
+            .iter()
+            .any(|d| d.contains("period 1") && d.contains("reserve")),
+        "{:?}",
+        r.diagnostics
+    );
+    // Penalised: both units on, 10 MW short at 1,000 $/MWh = 10,000 + 1,050 = 11,050.
+    // Reserve price 1,000 $/MWh; energy price 10 + 1,000 (one more MW of demand is served by A
+    // and removes one MW of headroom).
+    let s = UcSettings {
+        penalties: Some(UcPenalties::default()),
+        ..exact()
+    };
+    let r = solve_checked(&reserve_instance(70.0), &s);
+    assert_cost(&r, 11050.0);
+    assert!((r.reserve_price_usd_per_mwh[0] - 1000.0).abs() < 1e-6);
+    assert!((r.energy_price_usd_per_mwh[0] - 1010.0).abs() < 1e-6);
+    assert!(
+        r.diagnostics
+            .iter()
+            .any(|d| d.contains("reserve shortfall 10.000 MW")),
+        "{:?}",
+        r.diagnostics
+    );
+}
+
+#[test]
+fn demand_above_capacity_is_diagnosed_before_solving() {
+    // 150 MW of capacity, 200 MW of demand in period 2.
+    let inst = instance(
+        &[90.0, 200.0],
+        &[0.0; 2],
+        vec![
+            unit("A", 0.0, 100.0, 0.0, 10.0, Some(90.0), 0.0),
+            unit("B", 10.0, 50.0, 200.0, 20.0, None, 50.0),
+        ],
+    );
+    let r = solve_checked(&inst, &exact());
+    assert_eq!(r.status, UcStatus::Infeasible);
+    assert!(
+        r.diagnostics[0]
+            .starts_with("period 2: demand 200.000 MW above available capacity 150.000 MW"),
+        "{:?}",
+        r.diagnostics
+    );
+    // Penalised: 50 MW shed at 10,000 $/MWh, the rest at cost: t1 A 90 = 900; t2 A 100 + B 50
+    // (start 50 + 200 + 20·40) = 1,000 + 1,050; shed 500,000. Total 502,950.
+    let s = UcSettings {
+        penalties: Some(UcPenalties::default()),
+        ..exact()
+    };
+    let r = solve_checked(&inst, &s);
+    assert_cost(&r, 502_950.0);
+}
+
+#[test]
+fn ramp_infeasibility_is_found_by_the_penalised_model() {
+    // A: 0–200 MW, at 0 MW before the horizon, RU = 50 MW/h, the only unit. Demand 40, 120:
+    // capacity suffices in every period, but A is held at 40 MW in period 1 by the balance and
+    // reaches at most 90 MW in period 2: 30 MW short.
+    let mut a = unit("A", 0.0, 200.0, 0.0, 10.0, Some(0.0), 0.0);
+    a.ramp_up_mw_per_h = 50.0;
+    let inst = instance(&[40.0, 120.0], &[0.0; 2], vec![a]);
+    let r = solve_checked(&inst, &exact());
+    assert_eq!(r.status, UcStatus::Infeasible);
+    assert!(
+        r.diagnostics
+            .iter()
+            .any(|d| d == "period 2: demand not served 30.000 MW"),
+        "{:?}",
+        r.diagnostics
+    );
+}
+
+#[test]
+fn settings_out_of_range_are_errors() {
+    let inst = reserve_instance(0.0);
+    for s in [
+        UcSettings {
+            mip_rel_gap: -1.0,
+            ..UcSettings::default()
+        },
+        UcSettings {
+            time_limit_s: Some(0.0),
+            ..UcSettings::default()
+        },
+        UcSettings {
+            threads: 0,
+            ..UcSettings::default()
+        },
+    ] {
+        assert!(gridsim_models::uc::solve(&inst, &s).is_err());
+    }
+}
