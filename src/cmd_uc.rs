@@ -28,9 +28,13 @@ pub struct Args {
     /// Penalised mode: shed load and reserve at 10,000 and 1,000 $/MWh rather than fail.
     #[arg(long)]
     pub penalised: bool,
-    /// Do not build a warm start (rounded LP commitment) for HiGHS.
+    /// Starting solution for HiGHS: `sub-mip` (the MIP with the LP's integral commitments
+    /// fixed), `rounded-lp`, or `none`.
+    #[arg(long, default_value = "sub-mip", value_parser = ["sub-mip", "rounded-lp", "none"])]
+    pub warm_start: String,
+    /// Write HiGHS's MIP log to this file.
     #[arg(long)]
-    pub no_warm_start: bool,
+    pub log: Option<PathBuf>,
 }
 
 fn series(names: &[&str], rows: &[Vec<f64>]) -> Value {
@@ -108,11 +112,12 @@ pub fn run(args: Args) -> ExitCode {
         time_limit_s: args.time_limit,
         threads: args.threads,
         penalties: args.penalised.then(UcPenalties::default),
-        warm_start: if args.no_warm_start {
-            WarmStart::None
-        } else {
-            WarmStart::RoundedLp
+        warm_start: match args.warm_start.as_str() {
+            "none" => WarmStart::None,
+            "rounded-lp" => WarmStart::RoundedLp,
+            _ => WarmStart::LpFixedSubMip,
         },
+        log_file: args.log.clone(),
         ..UcSettings::default()
     };
     let r = match solve(&inst, &settings) {

@@ -194,6 +194,12 @@ pub fn solve(inst: &UcInstance, settings: &UcSettings) -> Result<UcResult, UcErr
         (Some(lp), WarmStart::RoundedLp) => {
             rounded_lp_start(&f, inst, &lp.x, threads, start, limit)?
         }
+        (Some(lp), WarmStart::LpFixedSubMip) => {
+            match fixed_sub_mip_start(&f, inst, &lp.x, settings, start)? {
+                Some(s) => Some(s),
+                None => rounded_lp_start(&f, inst, &lp.x, threads, start, limit)?,
+            }
+        }
         _ => None,
     };
     // MIP.
@@ -203,6 +209,19 @@ pub fn solve(inst: &UcInstance, settings: &UcSettings) -> Result<UcResult, UcErr
         &HighsOptionValue::Double(settings.mip_rel_gap),
     )
     .map_err(UcError::Solver)?;
+    if let Some(path) = &settings.log_file {
+        let opts = [
+            ("output_flag", HighsOptionValue::Bool(true)),
+            ("log_to_console", HighsOptionValue::Bool(false)),
+            (
+                "log_file",
+                HighsOptionValue::Str(path.display().to_string()),
+            ),
+        ];
+        for (n, v) in opts {
+            h.set_option(n, &v).map_err(UcError::Solver)?;
+        }
+    }
     h.pass_model(&f.md).map_err(UcError::Solver)?;
     h.set_integrality(&f.integer).map_err(UcError::Solver)?;
     if let Some(w) = &warm {
@@ -332,6 +351,53 @@ fn cost_of(f: &Formulation, inst: &UcInstance, x: &[f64], settings: &UcSettings)
 struct Start {
     x: Vec<f64>,
     objective: f64,
+}
+
+/// Solves the MIP with every commitment the LP left at 0 or 1 fixed there (a small MIP), then
+/// dispatches its commitment: a complete starting solution.
+fn fixed_sub_mip_start(
+    f: &Formulation,
+    inst: &UcInstance,
+    x_lp: &[f64],
+    settings: &UcSettings,
+    start: Instant,
+) -> Result<Option<Start>, UcError> {
+    let budget = remaining(start, settings.time_limit_s).map_or(60.0, |r| (0.25 * r).min(60.0));
+    let mut md = f.md.clone();
+    for gc in &f.cols {
+        for c in gc {
+            let x = x_lp.get(c.u).copied().unwrap_or(0.5);
+            if x <= 1e-6 {
+                md.col_upper[c.u] = md.col_lower[c.u];
+            } else if x >= 1.0 - 1e-6 {
+                md.col_lower[c.u] = md.col_upper[c.u];
+            }
+        }
+    }
+    let mut h = new_highs(settings.threads, Some(budget), settings.random_seed)?;
+    h.set_option("mip_rel_gap", &HighsOptionValue::Double(5e-3))
+        .map_err(UcError::Solver)?;
+    h.pass_model(&md).map_err(UcError::Solver)?;
+    h.set_integrality(&f.integer).map_err(UcError::Solver)?;
+    h.run_with_threads(settings.threads);
+    if !h.has_solution() {
+        return Ok(None);
+    }
+    let (x, _, _, _) = h.solution();
+    let commitment = f.schedule(inst, &x).commitment;
+    Ok(
+        match solve_lp(
+            &f.fixed_commitment(inst, &commitment),
+            settings.threads,
+            None,
+        )? {
+            Ok(lp) => Some(Start {
+                x: lp.x,
+                objective: lp.objective,
+            }),
+            Err(_) => None,
+        },
+    )
 }
 
 /// Rounds the LP commitment at several thresholds, repairs minimum up/down times, dispatches
