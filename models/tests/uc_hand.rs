@@ -253,3 +253,106 @@ fn settings_out_of_range_are_errors() {
         assert!(gridsim_models::uc::solve(&inst, &s).is_err());
     }
 }
+
+/// A two-unit, three-period schedule built by hand: A (0–100 MW, 10 $/MWh, on at 50 MW) and
+/// B (20–100 MW, 500 $/h at 20 MW, 20 $/MWh, off, startup 30 $, UT = DT = 2, RU = 40 MW/h).
+fn hand_schedule() -> (
+    gridsim_models::uc::UcInstance,
+    gridsim_models::uc::UcSchedule,
+) {
+    let mut b = unit("B", 20.0, 100.0, 500.0, 20.0, None, 30.0);
+    b.min_up_h = 2;
+    b.min_down_h = 2;
+    b.ramp_up_mw_per_h = 40.0;
+    b.startup[0].lag_h = 2;
+    let inst = instance(
+        &[60.0, 130.0, 150.0],
+        &[10.0, 10.0, 10.0],
+        vec![unit("A", 0.0, 100.0, 0.0, 10.0, Some(50.0), 0.0), b],
+    );
+    let s = gridsim_models::uc::UcSchedule {
+        commitment: vec![vec![true; 3], vec![false, true, true]],
+        thermal_mw: vec![vec![60.0, 90.0, 100.0], vec![0.0, 40.0, 50.0]],
+        reserve_mw: vec![vec![10.0, 10.0, 0.0], vec![0.0, 0.0, 10.0]],
+        renewable_mw: Vec::new(),
+        ..Default::default()
+    };
+    (inst, s)
+}
+
+#[test]
+fn checker_recomputes_a_hand_schedule() {
+    // A: 600 + 900 + 1,000 = 2,500 production, no no-load. B: no-load 2 × 500, production
+    // 20·(20 + 30) = 1,000, one start 30 $. Total 4,530.
+    let (inst, s) = hand_schedule();
+    let rep = gridsim_models::uc::check_schedule(&inst, &s, None);
+    assert!(rep.is_ok(), "{:?}", rep.violations);
+    assert!((rep.cost.production_usd - 3500.0).abs() < 1e-9);
+    assert!((rep.cost.no_load_usd - 1000.0).abs() < 1e-9);
+    assert!((rep.cost.startup_usd - 30.0).abs() < 1e-9);
+}
+
+#[test]
+fn checker_catches_each_kind_of_violation() {
+    let (inst, s0) = hand_schedule();
+    let viol = |f: &dyn Fn(&mut gridsim_models::uc::UcSchedule),
+                inst: &gridsim_models::uc::UcInstance| {
+        let mut s = s0.clone();
+        f(&mut s);
+        gridsim_models::uc::check_schedule(inst, &s, None)
+            .violations
+            .join("\n")
+    };
+    // Demand balance: A 10 MW short in period 1.
+    assert!(viol(&|s| s.thermal_mw[0][0] = 50.0, &inst)
+        .contains("period 1: supply 50 MW != demand 60 MW"));
+    // Reserve: none held in period 3.
+    assert!(viol(&|s| s.reserve_mw[1][2] = 0.0, &inst)
+        .contains("period 3: reserve 0 MW < requirement 10 MW"));
+    // Ramp: B from 40 to 90 MW (above minimum 20 → 70, +50 > 40) with A lowered to match.
+    let v = viol(
+        &|s| {
+            s.thermal_mw[1][2] = 90.0;
+            s.thermal_mw[0][2] = 60.0;
+            s.reserve_mw[1][2] = 10.0
+        },
+        &inst,
+    );
+    assert!(v.contains("unit B: period 3: ramp up"), "{v}");
+    // Minimum up time: B on in period 2 only (its 2 h minimum is cut by the horizon at 3).
+    let v = viol(
+        &|s| {
+            s.commitment[1][2] = false;
+            s.thermal_mw[1][2] = 0.0;
+            s.reserve_mw[1][2] = 0.0
+        },
+        &inst,
+    );
+    assert!(
+        v.contains("unit B: started in period 2 but off in period 3 (minimum up 2 h)"),
+        "{v}"
+    );
+    // Must-run: the same schedule with A must-run and off in period 1 (output moved to nowhere).
+    let mut inst_mr = inst.clone();
+    inst_mr.thermal[0].must_run = true;
+    let v = viol(
+        &|s| {
+            s.commitment[0][0] = false;
+            s.thermal_mw[0][0] = 0.0;
+            s.reserve_mw[0][0] = 0.0
+        },
+        &inst_mr,
+    );
+    assert!(v.contains("unit A: period 1: must-run unit off"), "{v}");
+    // Startup capability: B may produce at most 30 MW in its first period.
+    let mut inst_su = inst.clone();
+    inst_su.thermal[1].startup_limit_mw = 30.0;
+    let v = viol(&|_| {}, &inst_su);
+    assert!(
+        v.contains("unit B: period 2: output+reserve above minimum 20 MW > startup-limited 10 MW"),
+        "{v}"
+    );
+    // Output while off.
+    let v = viol(&|s| s.commitment[1][1] = false, &inst);
+    assert!(v.contains("unit B: period 2: off but output 40 MW"), "{v}");
+}

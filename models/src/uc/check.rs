@@ -46,6 +46,11 @@ pub fn check_schedule(
     penalties: Option<&UcPenalties>,
 ) -> CheckReport {
     let mut rep = CheckReport::default();
+    if let Err(e) = inst.validate() {
+        rep.violations
+            .push(format!("the instance itself is invalid: {e}"));
+        return rep;
+    }
     let nt = inst.periods;
     let ng = inst.thermal.len();
     let bad = |v: &mut Vec<String>, m: String| v.push(m);

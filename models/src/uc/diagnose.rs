@@ -6,6 +6,9 @@ use super::model::UcInstance;
 /// that may run can produce, or the output that cannot be avoided exceeds demand. Empty when no
 /// such period exists (which does not prove feasibility).
 pub fn capacity_diagnosis(inst: &UcInstance) -> Vec<String> {
+    if let Err(e) = inst.validate() {
+        return vec![e.to_string()];
+    }
     let nt = inst.periods;
     let forced: Vec<(usize, usize)> = inst
         .thermal
