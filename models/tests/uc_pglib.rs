@@ -96,3 +96,18 @@ fn malformed_file_gives_a_located_error() {
     ));
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn same_instance_and_settings_give_the_same_schedule() {
+    // Without a time limit HiGHS's search is deterministic for a given thread count and seed.
+    let inst = pglib::read_file(&data("rts_gmlc_2020-01-27_6h.json.gz")).unwrap();
+    let s = UcSettings::default();
+    let a = gridsim_models::uc::solve(&inst, &s).unwrap();
+    let b = gridsim_models::uc::solve(&inst, &s).unwrap();
+    assert_eq!(a.schedule, b.schedule);
+    assert_eq!(
+        a.objective_usd.map(f64::to_bits),
+        b.objective_usd.map(f64::to_bits)
+    );
+    assert_eq!(a.energy_price_usd_per_mwh, b.energy_price_usd_per_mwh);
+}

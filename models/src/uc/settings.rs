@@ -29,7 +29,8 @@ pub enum WarmStart {
     /// dispatch it with an LP and pass the best feasible one to HiGHS.
     RoundedLp,
     /// Fix every commitment the root LP leaves integral, solve the remaining small MIP to a
-    /// 0.5% gap within a quarter of the time budget (at most 60 s), and pass its schedule
+    /// 0.5% gap within a quarter of the time budget (at most 60 s; 200 nodes when the solve
+    /// has no time limit, so the result stays deterministic), and pass its schedule
     /// (falling back to [`WarmStart::RoundedLp`] when it finds none).
     LpFixedSubMip,
 }
@@ -39,7 +40,9 @@ pub enum WarmStart {
 pub struct UcSettings {
     /// Relative MIP gap at which HiGHS stops (`mip_rel_gap`). Default 1e-4.
     pub mip_rel_gap: f64,
-    /// Wall-clock limit for the whole solve (s); `None` = none. Default none.
+    /// Wall-clock limit for the whole solve (s); `None` = none. Default none. With a limit the
+    /// schedule found may depend on the machine's speed; without one, on nothing but the input,
+    /// the seed and the thread count.
     pub time_limit_s: Option<f64>,
     /// HiGHS threads. Default 1.
     pub threads: usize,

@@ -353,6 +353,9 @@ struct Start {
     objective: f64,
 }
 
+/// Node limit of the warm-start sub-MIP when the solve has no time limit.
+const SUB_MIP_NODES: i32 = 200;
+
 /// Solves the MIP with every commitment the LP left at 0 or 1 fixed there (a small MIP), then
 /// dispatches its commitment: a complete starting solution.
 fn fixed_sub_mip_start(
@@ -362,7 +365,9 @@ fn fixed_sub_mip_start(
     settings: &UcSettings,
     start: Instant,
 ) -> Result<Option<Start>, UcError> {
-    let budget = remaining(start, settings.time_limit_s).map_or(60.0, |r| (0.25 * r).min(60.0));
+    // With a time limit: a quarter of what is left (at most 60 s). Without one the sub-MIP is
+    // bounded by nodes only, so that the result does not depend on the machine's speed.
+    let budget = remaining(start, settings.time_limit_s).map(|r| (0.25 * r).min(60.0));
     let mut md = f.md.clone();
     for gc in &f.cols {
         for c in gc {
@@ -374,9 +379,13 @@ fn fixed_sub_mip_start(
             }
         }
     }
-    let mut h = new_highs(settings.threads, Some(budget), settings.random_seed)?;
+    let mut h = new_highs(settings.threads, budget, settings.random_seed)?;
     h.set_option("mip_rel_gap", &HighsOptionValue::Double(5e-3))
         .map_err(UcError::Solver)?;
+    if budget.is_none() {
+        h.set_option("mip_max_nodes", &HighsOptionValue::Int(SUB_MIP_NODES))
+            .map_err(UcError::Solver)?;
+    }
     h.pass_model(&md).map_err(UcError::Solver)?;
     h.set_integrality(&f.integer).map_err(UcError::Solver)?;
     h.run_with_threads(settings.threads);
