@@ -5,23 +5,25 @@
 //!
 //! # Model (PGLib-UC's MODEL.tex; file field in brackets)
 //!
-//! Periods `t = 1..T` [`time_periods`], demand `D(t)` [`demand`], spinning reserve `R(t)`
-//! [`reserves`]. Thermal unit `g`: `P̲, P̄` [`power_output_minimum/maximum`], `RU, RD`
-//! [`ramp_up/down_limit`], `SU, SD` [`ramp_startup/shutdown_limit`], `UT, DT`
-//! [`time_up/down_minimum`], initial state `U⁰, UT⁰, DT⁰, P⁰` [`unit_on_t0`, `time_up_t0`,
-//! `time_down_t0`, `power_output_t0`], must-run `U_g` [`must_run`], startup categories
-//! `(TS^s, CS^s)` hottest first [`startup`], convex cost curve `(P^l, CP^l)` with `P¹ = P̲`,
-//! `P^L = P̄` [`piecewise_production`]. Renewable `w`: `P̲_w(t) ≤ p_w(t) ≤ P̄_w(t)`.
+//! Periods `t = 1..T` \[`time_periods`\], demand `D(t)` \[`demand`\], spinning reserve `R(t)`
+//! \[`reserves`\]. Thermal unit `g`: `P̲, P̄` \[`power_output_minimum/maximum`\], `RU, RD`
+//! \[`ramp_up/down_limit`\], `SU, SD` \[`ramp_startup/shutdown_limit`\], `UT, DT`
+//! \[`time_up/down_minimum`\], initial state `U⁰, UT⁰, DT⁰, P⁰` \[`unit_on_t0`, `time_up_t0`,
+//! `time_down_t0`, `power_output_t0`\], must-run `U_g` \[`must_run`\], startup categories
+//! `(TS^s, CS^s)` hottest first \[`startup`\], convex cost curve `(P^l, CP^l)` with `P¹ = P̲`,
+//! `P^L = P̄` \[`piecewise_production`\]. Renewable `w`: `P̲_w(t) ≤ p_w(t) ≤ P̄_w(t)`.
 //!
 //! # Formulation (three-binary, tight; what [`solve`] builds)
 //!
 //! Variables per unit and period: `u, v, w ∈ {0,1}` (on, start, shut down), `p ≥ 0` output
-//! above `P̲`, `r ≥ 0` reserve, `p_l ∈ [0, P^{l+1} − P^l]` per cost segment, `δ^s ∈ [0,1]` per
-//! startup category but the coldest. With `SU' = min(SU, P̄)`, `SD' = min(SD, P̄)`,
+//! above `P̲`, `r ≥ 0` reserve, `p_l ∈ [0, P^{l+1} − P^l]` per cost segment; per unit, a
+//! matching variable `x(t', t) ∈ [0,1]` for each shutdown period `t'` (and the shutdown before
+//! the horizon, at `1 − DT⁰`) and later startup period `t` with `DT ≤ t − t' < TS^S` whose
+//! category is cheaper than the coldest. With `SU' = min(SU, P̄)`, `SD' = min(SD, P̄)`,
 //! `k_up = min(RU, SU' − P̲)`, `k_dn = min(RD, SD' − P̲)`, `u(0) = U⁰`, `p(0) = U⁰(P⁰ − P̲)`:
 //!
 //! ```text
-//! min  Σ_g Σ_t [ Σ_l m_l p_l(t) + CP¹ u(t) + CS^S v(t) + Σ_{s<S} (CS^s − CS^S) δ^s(t) ]
+//! min  Σ_g Σ_t [ Σ_l m_l p_l(t) + CP¹ u(t) + CS^S v(t) ] + Σ_g Σ_{t'<t} (CS^{s(t−t')} − CS^S) x(t', t)
 //! Σ_g (p + P̲ u) + Σ_w p_w = D(t)                        (energy price = its dual)
 //! Σ_g r ≥ R(t)                                           (reserve price = its dual)
 //! u(t) − u(t−1) = v(t) − w(t)
@@ -34,9 +36,14 @@
 //!         above SU', SD'; split in two rows when UT = 1)
 //! p(t) + r(t) − p(t−1) ≤ RU u(t) − (RU − k_up) v(t)
 //! p(t−1) − p(t) ≤ RD u(t−1) − (RD − k_dn) w(t)
-//! δ^s(t) ≤ Σ_{i=TS^s..TS^{s+1}−1} w(t−i) [+1 if off since before the horizon and
-//!         TS^s ≤ DT⁰ + t − 1 < TS^{s+1}],   Σ_s δ^s(t) ≤ v(t)
+//! Σ_{t'} x(t', t) ≤ v(t),   Σ_t x(t', t) ≤ w(t')   (≤ 1 for the shutdown before the horizon)
 //! ```
+//!
+//! `m_l` is the slope of segment `l` and `s(k)` the startup category of an off time of `k`
+//! hours: the `s` with `TS^s ≤ k < TS^{s+1}`, else the coldest `S`. The matching startup-cost
+//! rows (Knueven, Ostrowski and Watson) pair each start with the shutdown before it and are
+//! tighter than MODEL.tex's `δ^s(t) ≤ Σ_{i=TS^s}^{TS^{s+1}−1} w(t−i)`, which lets one shutdown
+//! discount several starts in the LP relaxation.
 //!
 //! This is MODEL.tex's feasible set (its λ cost split equals the segment split on a convex
 //! curve; its startup-category rules equal "the category of the actual off time" when the
@@ -50,10 +57,11 @@
 //!
 //! # Solve
 //!
-//! Root LP (its value gives the root gap), a warm start (the LP's commitment rounded at several
-//! thresholds, minimum up/down repaired, dispatched by LP), HiGHS's MIP with that start, then
-//! the dispatch LP with the commitment fixed, whose duals are the prices and whose solution is
-//! the schedule returned. An infeasible instance is diagnosed by period-level capacity checks,
+//! Root LP (its value gives the root gap), a warm start ([`WarmStart`]; by default a small MIP
+//! with every commitment the LP leaves integral fixed, else the LP's commitment rounded at
+//! several thresholds, minimum up/down repaired, dispatched by LP), HiGHS's MIP with that
+//! start, then the dispatch LP with the commitment fixed, whose duals are the prices and whose
+//! solution is the schedule returned. An infeasible instance is diagnosed by period-level capacity checks,
 //! or else by the periods in which the penalised model sheds.
 //!
 //! ```
