@@ -83,7 +83,24 @@ fn uc_json_has_exactly_the_keys_of_the_issue() {
         .map(|x| x[0].as_f64().unwrap())
         .sum();
     assert!((total1 - 3262.31).abs() < 1e-5, "{total1}");
-    assert!(String::from_utf8_lossy(&out.stderr).contains("checker: every constraint holds"));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("checker: every constraint holds"));
+    // The summary line on stderr reports the root relaxation and its gap to the schedule.
+    let field = |k: &str| -> f64 {
+        let summary = err
+            .lines()
+            .find(|l| l.starts_with("uc: "))
+            .expect("summary");
+        let v = summary
+            .split(' ')
+            .find_map(|w| w.strip_prefix(&format!("{k}=")))
+            .unwrap_or_else(|| panic!("{k} in {summary}"));
+        v.parse().unwrap_or_else(|_| panic!("{k}={v}"))
+    };
+    let (root_lp, root_gap) = (field("root_lp_usd"), field("root_gap"));
+    assert!(root_lp <= obj * (1.0 + 1e-9), "{root_lp} vs {obj}");
+    assert!((0.0..0.05).contains(&root_gap), "{root_gap}");
+    assert!((root_gap - (obj - root_lp) / obj).abs() < 1e-5);
 }
 
 #[test]

@@ -356,3 +356,170 @@ fn checker_catches_each_kind_of_violation() {
     let v = viol(&|s| s.commitment[1][1] = false, &inst);
     assert!(v.contains("unit B: period 2: off but output 40 MW"), "{v}");
 }
+
+#[test]
+fn initial_conditions_force_units_on_and_off() {
+    // A: 0–100 MW at 10 $/MWh, off for 1 h before the horizon with DT = 3: off in periods 1–2.
+    // C: 40–100 MW, 1,000 $/h at 40 MW then 30 $/MWh, on for 1 h with UT = 3: on in 1–2.
+    // B: 0–100 MW at 50 $/MWh, on. Demand 60 throughout. Periods 1–2: C 60 = 1,600 each
+    // (cheaper than C 40 + B 20 = 2,000); periods 3–4: A 60 = 600 each. Total 4,400.
+    let mut a = unit("A", 0.0, 100.0, 0.0, 10.0, None, 0.0);
+    a.min_down_h = 3;
+    a.down_t0_h = 1;
+    let mut c = unit("C", 40.0, 100.0, 1000.0, 30.0, Some(60.0), 0.0);
+    c.min_up_h = 3;
+    c.up_t0_h = 1;
+    let b = unit("B", 0.0, 100.0, 0.0, 50.0, Some(0.0), 0.0);
+    let inst = instance(&[60.0; 4], &[0.0; 4], vec![a, b, c]);
+    let r = solve_checked(&inst, &exact());
+    assert_cost(&r, 4400.0);
+    assert_eq!(on(&r, 0), [0, 0, 1, 1]);
+    assert_eq!(on(&r, 2), [1, 1, 0, 0]);
+    // Long enough in their states before the horizon, A serves everything: 4 × 600.
+    let mut free = inst.clone();
+    free.thermal[0].down_t0_h = 10;
+    free.thermal[2].up_t0_h = 10;
+    let r = solve_checked(&free, &exact());
+    assert_cost(&r, 2400.0);
+    assert_eq!(on(&r, 2), [0, 0, 0, 0]);
+}
+
+/// Three units: A (0–100 MW at 10 $/MWh, on at `a_t0_mw`), the unit `b` under test, and a
+/// peaker C (0–100 MW at `peaker_usd_per_mwh`, on at 0 MW); no reserve.
+fn cheap_b_and_peaker(
+    demand: &[f64],
+    a_t0_mw: f64,
+    b: gridsim_models::uc::ThermalUnit,
+    peaker_usd_per_mwh: f64,
+) -> gridsim_models::uc::UcInstance {
+    instance(
+        demand,
+        &vec![0.0; demand.len()],
+        vec![
+            unit("A", 0.0, 100.0, 0.0, 10.0, Some(a_t0_mw), 0.0),
+            b,
+            unit("C", 0.0, 100.0, 0.0, peaker_usd_per_mwh, Some(0.0), 0.0),
+        ],
+    )
+}
+
+#[test]
+fn min_down_time_keeps_a_unit_on_through_a_valley() {
+    // A: 0–100 MW at 10 $/MWh, on. B: 20–100 MW, 300 $/h at 20 MW then 20 $/MWh, on, free
+    // start. C: 0–100 MW at 80 $/MWh. Demand 120, 50, 120, 120. Peaks: A 100 + B 20 = 1,300.
+    // Valley: A alone 500, or A 30 + B 20 = 600. With DT = 1, B leaves for the valley:
+    // 3 × 1,300 + 500 = 4,400. With DT = 3, leaving would put C in periods 3–4 (A 100 + C 20
+    // = 2,600 each), so B stays on: 3 × 1,300 + 600 = 4,500.
+    let build = |dt: u32| {
+        let mut b = unit("B", 20.0, 100.0, 300.0, 20.0, Some(20.0), 0.0);
+        b.min_down_h = dt;
+        cheap_b_and_peaker(&[120.0, 50.0, 120.0, 120.0], 50.0, b, 80.0)
+    };
+    let r = solve_checked(&build(1), &exact());
+    assert_cost(&r, 4400.0);
+    assert_eq!(on(&r, 1), [1, 0, 1, 1]);
+    let r = solve_checked(&build(3), &exact());
+    assert_cost(&r, 4500.0);
+    assert_eq!(on(&r, 1), [1, 1, 1, 1]);
+}
+
+#[test]
+fn startup_limit_makes_a_unit_start_early() {
+    // A: 0–100 MW at 10 $/MWh, on at 100 MW. B: 20–100 MW, 400 $/h at 20 MW then 20 $/MWh,
+    // off, free start. C: 0–100 MW at 60 $/MWh. Demand 100, 180.
+    // SU = 100: B starts in period 2 at 80 MW: 1,000 + (1,000 + 400 + 1,200) = 3,600.
+    // SU = 40: starting in period 2 caps B at 40 MW (C 40 = 2,400 more: 5,200), so B starts in
+    // period 1 at 20 MW: (800 + 400) + 2,600 = 3,800.
+    let build = |su: f64| {
+        let mut b = unit("B", 20.0, 100.0, 400.0, 20.0, None, 0.0);
+        b.startup_limit_mw = su;
+        cheap_b_and_peaker(&[100.0, 180.0], 100.0, b, 60.0)
+    };
+    let r = solve_checked(&build(100.0), &exact());
+    assert_cost(&r, 3600.0);
+    assert_eq!(on(&r, 1), [0, 1]);
+    let r = solve_checked(&build(40.0), &exact());
+    assert_cost(&r, 3800.0);
+    assert_eq!(on(&r, 1), [1, 1]);
+}
+
+#[test]
+fn shutdown_limit_keeps_a_unit_on() {
+    // A: 0–100 MW at 10 $/MWh, on. B: 20–100 MW, 400 $/h at 20 MW then 20 $/MWh, on at
+    // 100 MW. C: 0–100 MW at 60 $/MWh. Demand 150, 50: period 1 needs B at 50 MW
+    // (A 100 + B 50 = 2,000). Period 2: A alone 500, or A 30 + B 20 = 700.
+    // SD = 100: B shuts down for period 2: 2,500. SD = 40: B may leave only from ≤ 40 MW, which
+    // costs C 10 MW in period 1 (2,400 + 500 = 2,900), so B stays on: 2,000 + 700 = 2,700.
+    let build = |sd: f64| {
+        let mut b = unit("B", 20.0, 100.0, 400.0, 20.0, Some(100.0), 0.0);
+        b.shutdown_limit_mw = sd;
+        cheap_b_and_peaker(&[150.0, 50.0], 50.0, b, 60.0)
+    };
+    let r = solve_checked(&build(100.0), &exact());
+    assert_cost(&r, 2500.0);
+    assert_eq!(on(&r, 1), [1, 0]);
+    let r = solve_checked(&build(40.0), &exact());
+    assert_cost(&r, 2700.0);
+    assert_eq!(on(&r, 1), [1, 1]);
+}
+
+#[test]
+fn convex_cost_segments_split_the_dispatch() {
+    // A: 10–100 MW, 100 $/h at 10 MW, 10 $/MWh to 50 MW (500 $/h), 20 $/MWh to 100 MW
+    // (1,500 $/h), on. B: 0–100 MW at 15 $/MWh, on. Demand 80: A's first segment (to 50 MW)
+    // then B (15 < 20): A 50 = 500, B 30 = 450, total 950; price 15 $/MWh.
+    let mut a = unit("A", 10.0, 100.0, 100.0, 10.0, Some(50.0), 0.0);
+    a.cost_curve = vec![
+        gridsim_models::uc::CostPoint {
+            p_mw: 10.0,
+            cost_usd_per_h: 100.0,
+        },
+        gridsim_models::uc::CostPoint {
+            p_mw: 50.0,
+            cost_usd_per_h: 500.0,
+        },
+        gridsim_models::uc::CostPoint {
+            p_mw: 100.0,
+            cost_usd_per_h: 1500.0,
+        },
+    ];
+    let inst = instance(
+        &[80.0],
+        &[0.0],
+        vec![a, unit("B", 0.0, 100.0, 0.0, 15.0, Some(0.0), 0.0)],
+    );
+    let r = solve_checked(&inst, &exact());
+    assert_cost(&r, 950.0);
+    let s = r.schedule.as_ref().unwrap();
+    assert!(
+        (s.thermal_mw[0][0] - 50.0).abs() < 1e-6,
+        "{:?}",
+        s.thermal_mw
+    );
+    assert!((r.cost.no_load_usd - 100.0).abs() < 1e-6);
+    assert!((r.cost.production_usd - 850.0).abs() < 1e-6);
+    assert!((r.energy_price_usd_per_mwh[0] - 15.0).abs() < 1e-6);
+}
+
+#[test]
+fn renewable_output_is_curtailed_above_the_must_run_minimum() {
+    // M: 40–100 MW, 400 $/h at 40 MW then 20 $/MWh, must-run. W: 0 to 50 then 150 MW, free.
+    // Demand 100, 100: period 1 W 50 + M 50 = 600; period 2 M at its 40 MW minimum and W
+    // curtailed to 60 MW = 400. Total 1,000; period 2's price is W's 0 $/MWh.
+    let mut m = unit("M", 40.0, 100.0, 400.0, 20.0, Some(40.0), 0.0);
+    m.must_run = true;
+    let mut inst = instance(&[100.0, 100.0], &[0.0; 2], vec![m]);
+    inst.renewable.push(gridsim_models::uc::RenewableUnit {
+        name: "W".into(),
+        p_min_mw: vec![0.0, 0.0],
+        p_max_mw: vec![50.0, 150.0],
+    });
+    let r = solve_checked(&inst, &exact());
+    assert_cost(&r, 1000.0);
+    let s = r.schedule.as_ref().unwrap();
+    assert!(
+        (s.renewable_mw[0][0] - 50.0).abs() < 1e-6 && (s.renewable_mw[0][1] - 60.0).abs() < 1e-6
+    );
+    assert!((r.energy_price_usd_per_mwh[0] - 20.0).abs() < 1e-6);
+    assert!(r.energy_price_usd_per_mwh[1].abs() < 1e-6);
+}

@@ -15,21 +15,62 @@ fn data(name: &str) -> PathBuf {
 
 #[test]
 fn every_shipped_instance_imports() {
-    // Unit counts of the PGLib-UC files: rts_gmlc 73 thermal + 81 renewable, ca 610 thermal.
-    let full = pglib::read_file(&data("rts_gmlc_2020-01-27.json.gz")).unwrap();
-    assert_eq!(
-        (full.periods, full.thermal.len(), full.renewable.len()),
-        (48, 73, 81)
-    );
-    assert_eq!(full.thermal[0].name, "115_STEAM_1");
-    assert!((full.demand_mw[0] - 3262.31).abs() < 1e-9);
-    let cut = pglib::read_file(&data("rts_gmlc_2020-01-27_6h.json.gz")).unwrap();
-    assert_eq!((cut.periods, cut.thermal.len()), (6, 73));
-    let ca = pglib::read_file(&data("ca_2015-03-01_reserves_0_4h.json.gz")).unwrap();
-    assert_eq!(
-        (ca.periods, ca.thermal.len(), ca.renewable.len()),
-        (4, 610, 0)
-    );
+    // (file, periods, thermal, renewable, first thermal unit, demand in period 1 MW).
+    for (file, periods, thermal, renewable, first, demand_mw) in [
+        (
+            "rts_gmlc_2020-01-27.json.gz",
+            48,
+            73,
+            81,
+            "115_STEAM_1",
+            3262.31,
+        ),
+        (
+            "rts_gmlc_2020-01-27_6h.json.gz",
+            6,
+            73,
+            81,
+            "115_STEAM_1",
+            3262.31,
+        ),
+        (
+            "ca_2015-03-01_reserves_0.json.gz",
+            48,
+            610,
+            0,
+            "GEN9903",
+            20478.9,
+        ),
+        (
+            "ca_2015-03-01_reserves_0_4h.json.gz",
+            4,
+            610,
+            0,
+            "GEN9903",
+            20478.9,
+        ),
+        ("ferc_2015-01-01_hw.json.gz", 48, 934, 1, "GEN421", 93984.0),
+    ] {
+        let i = pglib::read_file(&data(file)).unwrap();
+        assert_eq!(
+            (i.periods, i.thermal.len(), i.renewable.len()),
+            (periods, thermal, renewable),
+            "{file}"
+        );
+        assert_eq!(i.thermal[0].name, first, "{file}");
+        assert!((i.demand_mw[0] - demand_mw).abs() < 1e-9, "{file}");
+    }
+    // And every file shipped, whatever its name.
+    let mut n = 0;
+    for e in std::fs::read_dir(data("")).unwrap() {
+        let p = e.unwrap().path();
+        if p.to_string_lossy().ends_with(".json.gz") {
+            let i = pglib::read_file(&p).unwrap_or_else(|e| panic!("{e}"));
+            assert!(i.periods > 0 && !i.thermal.is_empty(), "{}", p.display());
+            n += 1;
+        }
+    }
+    assert_eq!(n, 5);
 }
 
 #[test]
@@ -89,6 +130,56 @@ fn malformed_file_gives_a_located_error() {
         }
         e => panic!("unexpected {e}"),
     }
+    // Values that parse but make no sense: every problem listed at once, each naming its unit
+    // and field, under the file's name.
+    let tiny = |p_max: &str, curve: &str| {
+        format!(
+            r#"{{"time_periods": 2, "demand": [10, 20, 30], "reserves": [0, 0],
+ "thermal_generators": {{"a": {{"must_run": 0, "power_output_minimum": 5, "power_output_maximum": {p_max},
+  "ramp_up_limit": 30, "ramp_down_limit": 30, "ramp_startup_limit": 30, "ramp_shutdown_limit": 30,
+  "time_up_minimum": 1, "time_down_minimum": 1, "power_output_t0": 0, "unit_on_t0": 0,
+  "time_up_t0": 0, "time_down_t0": 2, "startup": [{{"lag": 1, "cost": 5}}],
+  "piecewise_production": {curve}}}}},
+ "renewable_generators": {{}}}}"#
+        )
+    };
+    let p = dir.join("meaningless.json");
+    std::fs::write(
+        &p,
+        tiny(
+            "30",
+            r#"[{"mw": 5, "cost": 50}, {"mw": 20, "cost": 500}, {"mw": 30, "cost": 510}]"#,
+        ),
+    )
+    .unwrap();
+    match pglib::read_file(&p).unwrap_err() {
+        UcError::Invalid {
+            file,
+            count,
+            details,
+        } => {
+            assert!(file.ends_with("meaningless.json"));
+            assert_eq!(count, 2, "{details}");
+            assert!(
+                details.contains("demand: expected 2 values (one per period), found 3"),
+                "{details}"
+            );
+            assert!(
+                details
+                    .contains("thermal unit a: piecewise_production[2]: expected a convex curve"),
+                "{details}"
+            );
+        }
+        e => panic!("unexpected {e}"),
+    }
+    std::fs::write(&p, tiny("-30", r#"[{"mw": 5, "cost": 50}]"#)).unwrap();
+    let e = pglib::read_file(&p).unwrap_err().to_string();
+    assert!(
+        e.contains(
+            "thermal unit a: power_output_maximum: expected a finite value >= 0 MW, found -30"
+        ),
+        "{e}"
+    );
     let missing = dir.join("absent.json");
     assert!(matches!(
         pglib::read_file(&missing),
