@@ -22,6 +22,9 @@ pub struct Args {
     /// HiGHS threads.
     #[arg(long, default_value_t = 1)]
     pub threads: usize,
+    /// Branch-and-bound node limit (the same result on every machine, unlike --time-limit).
+    #[arg(long)]
+    pub max_nodes: Option<u32>,
     /// Print one JSON object on stdout.
     #[arg(long)]
     pub json: bool,
@@ -111,6 +114,7 @@ pub fn run(args: Args) -> ExitCode {
         mip_rel_gap: args.gap,
         time_limit_s: args.time_limit,
         threads: args.threads,
+        mip_max_nodes: args.max_nodes,
         penalties: args.penalised.then(UcPenalties::default),
         warm_start: match args.warm_start.as_str() {
             "none" => WarmStart::None,

@@ -7,6 +7,19 @@ fn gridsim() -> Command {
     Command::new(env!("CARGO_BIN_EXE_gridsim"))
 }
 
+/// Runs `gridsim uc ARGS...` on a shipped instance: exit code, stdout as JSON, stderr.
+fn uc_json(name: &str, args: &[&str]) -> (Option<i32>, serde_json::Value, String) {
+    let p = instance(name);
+    let out = gridsim()
+        .args(["uc", p.to_str().unwrap(), "--json"])
+        .args(args)
+        .output()
+        .expect("runs");
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    let v = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {err}"));
+    (out.status.code(), v, err)
+}
+
 fn instance(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("models/data/pglib-uc")
@@ -15,26 +28,11 @@ fn instance(name: &str) -> PathBuf {
 
 #[test]
 fn uc_json_has_exactly_the_keys_of_the_issue() {
-    let p = instance("rts_gmlc_2020-01-27_6h.json.gz");
-    let out = gridsim()
-        .args([
-            "uc",
-            p.to_str().unwrap(),
-            "--json",
-            "--gap",
-            "1e-4",
-            "--threads",
-            "1",
-        ])
-        .output()
-        .expect("runs");
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let (code, v, err) = uc_json(
+        "rts_gmlc_2020-01-27_6h.json.gz",
+        &["--gap", "1e-4", "--threads", "1"],
     );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
+    assert_eq!(code, Some(0), "{err}");
     let obj = v.as_object().unwrap();
     let mut keys: Vec<&str> = obj.keys().map(String::as_str).collect();
     keys.sort_unstable();
@@ -83,7 +81,6 @@ fn uc_json_has_exactly_the_keys_of_the_issue() {
         .map(|x| x[0].as_f64().unwrap())
         .sum();
     assert!((total1 - 3262.31).abs() < 1e-5, "{total1}");
-    let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("checker: every constraint holds"));
     // The summary line on stderr reports the root relaxation and its gap to the schedule.
     let field = |k: &str| -> f64 {
@@ -149,5 +146,13 @@ fn uc_exit_codes() {
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!((v["objective_usd"].as_f64().unwrap() - 4_001_000.0).abs() < 1e-6);
     assert!((v["price_usd_per_mwh"][0].as_f64().unwrap() - 10_000.0).abs() < 1e-6);
+    // Stopped by the node limit with a schedule: 0, feasible_with_gap.
+    let (code, v, err) = uc_json(
+        "rts_gmlc_2020-01-27_6h.json.gz",
+        &["--gap", "0", "--max-nodes", "1"],
+    );
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(v["status"], "feasible_with_gap");
+    assert!(v["gap"].as_f64().unwrap() > 0.0);
     std::fs::remove_dir_all(&dir).ok();
 }

@@ -4,7 +4,7 @@ mod uc_common;
 
 use std::path::PathBuf;
 
-use gridsim_models::uc::{check_schedule, pglib, UcError, UcSettings, UcStatus};
+use gridsim_models::uc::{check_schedule, pglib, UcError, UcSettings, UcStatus, WarmStart};
 use uc_common::solve_checked;
 
 fn data(name: &str) -> PathBuf {
@@ -201,4 +201,38 @@ fn same_instance_and_settings_give_the_same_schedule() {
         b.objective_usd.map(f64::to_bits)
     );
     assert_eq!(a.energy_price_usd_per_mwh, b.energy_price_usd_per_mwh);
+}
+
+#[test]
+fn time_limit_before_any_schedule_is_a_status() {
+    // 1 ms cannot hold the root LP of the full day, let alone a schedule: TimeLimit, no
+    // schedule, a reason; not an error.
+    let inst = pglib::read_file(&data("rts_gmlc_2020-01-27.json.gz")).unwrap();
+    let s = UcSettings {
+        time_limit_s: Some(1e-3),
+        warm_start: WarmStart::None,
+        ..UcSettings::default()
+    };
+    let r = solve_checked(&inst, &s);
+    assert_eq!(r.status, UcStatus::TimeLimit, "{:?}", r.diagnostics);
+    assert!(r.schedule.is_none() && r.objective_usd.is_none());
+    assert!(r.diagnostics.iter().any(|d| d.contains("time limit")));
+}
+
+#[test]
+fn node_limit_with_a_schedule_reports_its_gap() {
+    // The six-hour day needs 71 nodes to prove optimality at gap 0; stopped after one, the
+    // warm start (or a better incumbent) is returned, checked, with its gap to the bound.
+    let inst = pglib::read_file(&data("rts_gmlc_2020-01-27_6h.json.gz")).unwrap();
+    let s = UcSettings {
+        mip_rel_gap: 0.0,
+        mip_max_nodes: Some(1),
+        ..UcSettings::default()
+    };
+    let r = solve_checked(&inst, &s);
+    assert_eq!(r.status, UcStatus::FeasibleWithGap, "{:?}", r.diagnostics);
+    let (obj, bound) = (r.objective_usd.unwrap(), r.bound_usd.unwrap());
+    assert!(bound <= obj);
+    assert!(r.gap.unwrap() > 0.0, "{:?}", r.gap);
+    assert!((r.gap.unwrap() - (obj - bound) / obj).abs() < 1e-12);
 }

@@ -44,6 +44,9 @@ pub struct UcSettings {
     /// schedule found may depend on the machine's speed; without one, on nothing but the input,
     /// the seed and the thread count.
     pub time_limit_s: Option<f64>,
+    /// Branch-and-bound node limit of the MIP (`mip_max_nodes`); `None` = none. Default none.
+    /// Unlike the time limit it stops every machine at the same schedule.
+    pub mip_max_nodes: Option<u32>,
     /// HiGHS threads. Default 1.
     pub threads: usize,
     /// Penalised mode: shedding and reserve-shortfall slacks, so a schedule always exists
@@ -62,6 +65,7 @@ impl Default for UcSettings {
         UcSettings {
             mip_rel_gap: 1e-4,
             time_limit_s: None,
+            mip_max_nodes: None,
             threads: 1,
             penalties: None,
             warm_start: WarmStart::LpFixedSubMip,

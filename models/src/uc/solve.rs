@@ -16,11 +16,11 @@ use super::settings::{UcSettings, WarmStart};
 pub enum UcStatus {
     /// A schedule within the requested relative gap of the best bound.
     Optimal,
-    /// Stopped by the time limit with a schedule, whose gap is reported.
+    /// Stopped by the time or node limit with a schedule, whose gap is reported.
     FeasibleWithGap,
     /// No schedule exists; see the diagnostics.
     Infeasible,
-    /// Stopped by the time limit before any schedule was found.
+    /// Stopped by the time or node limit before any schedule was found.
     TimeLimit,
     /// HiGHS stopped for another reason (reported in the diagnostics).
     SolverError,
@@ -209,6 +209,11 @@ pub fn solve(inst: &UcInstance, settings: &UcSettings) -> Result<UcResult, UcErr
         &HighsOptionValue::Double(settings.mip_rel_gap),
     )
     .map_err(UcError::Solver)?;
+    if let Some(n) = settings.mip_max_nodes {
+        let n = i32::try_from(n).unwrap_or(i32::MAX);
+        h.set_option("mip_max_nodes", &HighsOptionValue::Int(n))
+            .map_err(UcError::Solver)?;
+    }
     if let Some(path) = &settings.log_file {
         let opts = [
             ("output_flag", HighsOptionValue::Bool(true)),
@@ -233,6 +238,10 @@ pub fn solve(inst: &UcInstance, settings: &UcSettings) -> Result<UcResult, UcErr
         RunOutcome::Optimal => UcStatus::Optimal,
         RunOutcome::TimeLimit if h.has_solution() => UcStatus::FeasibleWithGap,
         RunOutcome::TimeLimit => UcStatus::TimeLimit,
+        // HiGHS reports its node limit as "solution limit".
+        RunOutcome::Other(_) if settings.mip_max_nodes.is_some() && !h.has_solution() => {
+            UcStatus::TimeLimit
+        }
         RunOutcome::Infeasible | RunOutcome::UnboundedOrInfeasible => {
             let d = infeasibility_diagnosis(inst, settings)?;
             return Ok(finish(UcResult::empty(UcStatus::Infeasible, size, d)));
@@ -253,7 +262,7 @@ pub fn solve(inst: &UcInstance, settings: &UcSettings) -> Result<UcResult, UcErr
         let mut r = UcResult::empty(
             status,
             size,
-            vec!["time limit reached before a schedule was found".into()],
+            vec!["time limit (or node limit) reached before a schedule was found".into()],
         );
         r.root_lp_usd = root.as_ref().map(|l| l.objective);
         r.mip_nodes = nodes;
