@@ -36,7 +36,13 @@ for f in "$@"; do
     set -e
     line="$(grep '^uc: ' "$log.stderr" || true)"
     get() { echo "$line" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
-    checker="$(grep -q 'checker: every constraint holds' "$log.stderr" && echo ok || echo "FAILED (exit $code)")"
+    if grep -q 'checker: every constraint holds' "$log.stderr"; then
+        checker=ok
+    elif grep -q '^checker: ' "$log.stderr"; then
+        checker="FAILED (exit $code)"
+    else
+        checker="no schedule (exit $code)"
+    fi
     obj="$(get objective_usd)"; warm_usd="$(get warm_start_usd)"
     warm_gap="-"
     if [ "$warm_usd" != "-" ] && [ -n "$obj" ] && [ "$obj" != "-" ]; then
