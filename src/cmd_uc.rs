@@ -4,7 +4,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use gridsim_models::uc::{
-    check_schedule, pglib, solve, UcPenalties, UcResult, UcSettings, UcStatus, WarmStart,
+    check_schedule, pglib, solve, RootLpSolver, UcPenalties, UcResult, UcSettings, UcStatus,
+    WarmStart,
 };
 use serde_json::{json, Map, Value};
 
@@ -35,6 +36,10 @@ pub struct Args {
     /// fixed), `rounded-lp`, or `none`.
     #[arg(long, default_value = "sub-mip", value_parser = ["sub-mip", "rounded-lp", "none"])]
     pub warm_start: String,
+    /// Algorithm of the root LP relaxation: `choose` (HiGHS's choice, dual simplex) or `ipm`
+    /// (interior point with crossover).
+    #[arg(long, default_value = "choose", value_parser = ["choose", "ipm"])]
+    pub root_lp: String,
     /// Write HiGHS's MIP log to this file.
     #[arg(long)]
     pub log: Option<PathBuf>,
@@ -120,6 +125,10 @@ pub fn run(args: Args) -> ExitCode {
             "none" => WarmStart::None,
             "rounded-lp" => WarmStart::RoundedLp,
             _ => WarmStart::LpFixedSubMip,
+        },
+        root_lp_solver: match args.root_lp.as_str() {
+            "ipm" => RootLpSolver::Ipm,
+            _ => RootLpSolver::Choose,
         },
         log_file: args.log.clone(),
         ..UcSettings::default()

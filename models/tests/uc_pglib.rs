@@ -4,7 +4,9 @@ mod uc_common;
 
 use std::path::PathBuf;
 
-use gridsim_models::uc::{check_schedule, pglib, UcError, UcSettings, UcStatus, WarmStart};
+use gridsim_models::uc::{
+    check_schedule, pglib, RootLpSolver, UcError, UcSettings, UcStatus, WarmStart,
+};
 use uc_common::solve_checked;
 
 fn data(name: &str) -> PathBuf {
@@ -235,4 +237,24 @@ fn node_limit_with_a_schedule_reports_its_gap() {
     assert!(bound <= obj);
     assert!(r.gap.unwrap() > 0.0, "{:?}", r.gap);
     assert!((r.gap.unwrap() - (obj - bound) / obj).abs() < 1e-12);
+}
+
+#[test]
+fn interior_point_root_lp_gives_the_same_relaxation() {
+    // The root LP by interior point (with crossover) has the simplex's optimal value, so the
+    // root gap and the solve agree.
+    let inst = pglib::read_file(&data("rts_gmlc_2020-01-27_6h.json.gz")).unwrap();
+    let simplex = solve_checked(&inst, &UcSettings::default());
+    let ipm = solve_checked(
+        &inst,
+        &UcSettings {
+            root_lp_solver: RootLpSolver::Ipm,
+            ..UcSettings::default()
+        },
+    );
+    assert_eq!(ipm.status, UcStatus::Optimal);
+    let (a, b) = (simplex.root_lp_usd.unwrap(), ipm.root_lp_usd.unwrap());
+    assert!((a - b).abs() <= 1e-7 * a.abs(), "{a} vs {b}");
+    let (a, b) = (simplex.objective_usd.unwrap(), ipm.objective_usd.unwrap());
+    assert!((a - b).abs() <= 1e-4 * a.abs(), "{a} vs {b}");
 }

@@ -148,7 +148,7 @@ fn build(gens: &[Gen], demand: &[f64], reserve: &[f64], wind_mw: &[f64]) -> UcIn
     inst
 }
 
-/// The bounds a solve reports lie below its schedule's cost.
+/// The bounds a solve reports lie below its schedule's cost, the best bound above the root LP.
 fn bounds_below_cost(r: &UcResult) -> Result<(), TestCaseError> {
     if let Some(obj) = r.objective_usd {
         let tol = 1e-6 * obj.abs().max(1.0);
@@ -157,6 +157,9 @@ fn bounds_below_cost(r: &UcResult) -> Result<(), TestCaseError> {
         }
         let root = r.root_lp_usd.expect("a root LP value with a schedule");
         prop_assert!(root <= obj + tol, "root LP {root} above objective {obj}");
+        if let Some(b) = r.bound_usd {
+            prop_assert!(b >= root - tol, "bound {b} below the root LP {root}");
+        }
         prop_assert!(r.root_gap.expect("root gap") >= -1e-9);
     }
     Ok(())

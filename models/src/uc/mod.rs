@@ -97,5 +97,5 @@ pub use error::UcError;
 pub use model::{
     CostBreakdown, CostPoint, RenewableUnit, StartupCategory, ThermalUnit, UcInstance, UcSchedule,
 };
-pub use settings::{UcPenalties, UcSettings, WarmStart};
+pub use settings::{RootLpSolver, UcPenalties, UcSettings, WarmStart};
 pub use solve::{solve, UcResult, UcStatus};

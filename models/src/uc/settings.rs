@@ -35,6 +35,15 @@ pub enum WarmStart {
     LpFixedSubMip,
 }
 
+/// HiGHS algorithm for the root LP relaxation (the other LPs use HiGHS's default).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RootLpSolver {
+    /// HiGHS's choice (`solver = "choose"`: dual simplex for these models).
+    Choose,
+    /// Interior point with crossover (`solver = "ipm"`), for very large instances.
+    Ipm,
+}
+
 /// Settings of [`crate::uc::solve`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct UcSettings {
@@ -54,6 +63,8 @@ pub struct UcSettings {
     pub penalties: Option<UcPenalties>,
     /// Starting solution. Default [`WarmStart::LpFixedSubMip`].
     pub warm_start: WarmStart,
+    /// Algorithm of the root LP relaxation. Default [`RootLpSolver::Choose`].
+    pub root_lp_solver: RootLpSolver,
     /// HiGHS `random_seed`. Default 0.
     pub random_seed: i32,
     /// Append HiGHS's MIP log to this file (never to the console). Default none.
@@ -69,6 +80,7 @@ impl Default for UcSettings {
             threads: 1,
             penalties: None,
             warm_start: WarmStart::LpFixedSubMip,
+            root_lp_solver: RootLpSolver::Choose,
             random_seed: 0,
             log_file: None,
         }

@@ -9,7 +9,7 @@ use super::diagnose::capacity_diagnosis;
 use super::error::UcError;
 use super::formulation::{build, segments, Formulation};
 use super::model::{CostBreakdown, UcInstance, UcSchedule};
-use super::settings::{UcSettings, WarmStart};
+use super::settings::{RootLpSolver, UcSettings, WarmStart};
 
 /// Outcome of a unit-commitment solve.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,7 +46,8 @@ pub struct UcResult {
     pub status: UcStatus,
     /// Cost of the schedule ($), from the dispatch LP with its commitment fixed.
     pub objective_usd: Option<f64>,
-    /// Best lower bound on the optimal cost ($).
+    /// Best lower bound on the optimal cost ($): the larger of HiGHS's dual bound and the root
+    /// LP value (the only one when HiGHS stops before its own root LP).
     pub bound_usd: Option<f64>,
     /// Relative gap `(objective − bound) / |objective|`.
     pub gap: Option<f64>,
@@ -128,7 +129,20 @@ fn solve_lp(
     threads: usize,
     time_limit_s: Option<f64>,
 ) -> Result<Result<LpSolution, RunOutcome>, UcError> {
+    solve_lp_with(md, threads, time_limit_s, RootLpSolver::Choose)
+}
+
+fn solve_lp_with(
+    md: &ModelData,
+    threads: usize,
+    time_limit_s: Option<f64>,
+    algorithm: RootLpSolver,
+) -> Result<Result<LpSolution, RunOutcome>, UcError> {
     let mut h = new_highs(threads, time_limit_s, 0)?;
+    if algorithm == RootLpSolver::Ipm {
+        h.set_option("solver", &HighsOptionValue::Str("ipm".into()))
+            .map_err(UcError::Solver)?;
+    }
     h.pass_model(md).map_err(UcError::Solver)?;
     match h.run_with_threads(threads) {
         RunOutcome::Optimal => {
@@ -173,7 +187,12 @@ pub fn solve(inst: &UcInstance, settings: &UcSettings) -> Result<UcResult, UcErr
         }
     }
     // Root LP relaxation.
-    let root = solve_lp(&f.md, threads, remaining(start, limit))?;
+    let root = solve_lp_with(
+        &f.md,
+        threads,
+        remaining(start, limit),
+        settings.root_lp_solver,
+    )?;
     let root = match root {
         Ok(s) => Some(s),
         Err(RunOutcome::Infeasible) | Err(RunOutcome::UnboundedOrInfeasible) => {
@@ -286,7 +305,14 @@ pub fn solve(inst: &UcInstance, settings: &UcSettings) -> Result<UcResult, UcErr
         }
     };
     let objective = lp.objective;
-    let bound = mip_bound.map(|b| b.min(objective));
+    // The LP relaxation is a valid bound too, and the only one when HiGHS stops before its own
+    // root LP (very large instances).
+    let root_bound = root.as_ref().map(|l| l.objective);
+    let bound = match (mip_bound.filter(|b| b.is_finite()), root_bound) {
+        (Some(m), Some(r)) => Some(m.max(r)),
+        (m, r) => m.or(r),
+    }
+    .map(|b| b.min(objective));
     let rel = |lo: f64| (objective - lo) / objective.abs().max(1e-9);
     let schedule = f.schedule(inst, &lp.x);
     let diagnostics = penalised_diagnostics(&schedule);
