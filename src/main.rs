@@ -17,6 +17,7 @@ mod cmd_n1;
 mod cmd_opf;
 mod cmd_pf;
 mod cmd_run;
+mod cmd_uc;
 mod cmd_validate;
 mod study;
 
@@ -39,6 +40,8 @@ enum Command {
     Opf(cmd_opf::OpfArgs),
     /// N-1 contingency analysis: every single-branch outage (or a list), DC screening or AC.
     N1(cmd_n1::N1Args),
+    /// Unit commitment of a PGLib-UC instance (tight MILP on HiGHS), with prices.
+    Uc(cmd_uc::Args),
     /// Runs the validation suite against MATPOWER's reference solutions; exit 1 on a mismatch.
     Validate(cmd_validate::ValidateArgs),
     /// Runs a Monte Carlo study of a scenario file, comparing its strategies.
@@ -54,6 +57,7 @@ fn main() -> ExitCode {
         Command::Pf(args) => cmd_pf::run(&args),
         Command::Opf(args) => cmd_opf::run(&args),
         Command::N1(args) => cmd_n1::run(&args),
+        Command::Uc(args) => Ok(cmd_uc::run(args)),
         Command::Validate(args) => Ok(cmd_validate::run(&args)),
         Command::Run(args) => cmd_run::run(&args),
         Command::Check(args) => cmd_run::check(&args),

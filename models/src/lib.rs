@@ -18,6 +18,7 @@
 //! | [`load`] | per-bus profile loads, synthetic load | [`load::ProfileLoad`], [`load::SyntheticLoad`] |
 //! | [`failure`] | two-state failure/repair, RTS-GMLC table | [`failure::FailureProcess`] |
 //! | [`profile`] | RTS-GMLC-layout time series and their replay (PV, wind, load) | [`profile::ProfileReplay`] |
+//! | [`uc`] | unit commitment (PGLib-UC, tight three-binary MILP on HiGHS, prices, checker) | [`uc::solve`] |
 //! | [`common`] | [`common::StepTime`], [`common::AgentError`], validation | |
 //!
 //! ```
@@ -44,4 +45,5 @@ pub mod failure;
 pub mod load;
 pub mod profile;
 pub mod solar;
+pub mod uc;
 pub mod wind;

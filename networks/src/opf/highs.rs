@@ -1,5 +1,5 @@
-//! A minimal safe owner of one HiGHS instance (C API through `highs-sys`): pass an LP or convex
-//! QP, change bounds, run, read the primal and dual solution and the basis.
+//! A minimal safe owner of one HiGHS instance (C API through `highs-sys`): pass an LP, convex
+//! QP or MIP, change bounds, run, read the primal and dual solution, the basis and the MIP bound.
 //!
 //! The safe `highs` crate has no way to change a solved model's bounds and re-run it, which is
 //! what makes a time series cheap (HiGHS then hot-starts from its own basis), so the OPF talks
@@ -15,27 +15,39 @@ use hs::HighsInt;
 /// A model in the form HiGHS takes it: column-wise constraint matrix, and optionally the lower
 /// triangle of the objective Hessian (column-wise, objective `½ xᵀQx + cᵀx + offset`).
 #[derive(Debug, Clone, Default, PartialEq)]
-pub(crate) struct ModelData {
+pub struct ModelData {
+    /// Objective coefficient of each column.
     pub col_cost: Vec<f64>,
+    /// Column lower bounds (`-inf` allowed).
     pub col_lower: Vec<f64>,
+    /// Column upper bounds (`inf` allowed).
     pub col_upper: Vec<f64>,
+    /// Row lower bounds.
     pub row_lower: Vec<f64>,
+    /// Row upper bounds.
     pub row_upper: Vec<f64>,
     /// Column starts, `num_col + 1` entries.
     pub a_start: Vec<usize>,
+    /// Row index of each matrix entry.
     pub a_index: Vec<usize>,
+    /// Value of each matrix entry.
     pub a_value: Vec<f64>,
     /// Hessian column starts (`num_col + 1` entries), empty for an LP.
     pub q_start: Vec<usize>,
+    /// Row index of each Hessian entry.
     pub q_index: Vec<usize>,
+    /// Value of each Hessian entry.
     pub q_value: Vec<f64>,
+    /// Constant added to the objective.
     pub offset: f64,
 }
 
 impl ModelData {
+    /// Number of columns (variables).
     pub fn num_col(&self) -> usize {
         self.col_cost.len()
     }
+    /// Number of rows (constraints).
     pub fn num_row(&self) -> usize {
         self.row_lower.len()
     }
@@ -79,19 +91,25 @@ pub enum HighsOptionValue {
 
 /// The outcome of a run, as HiGHS reports it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum RunOutcome {
+pub enum RunOutcome {
+    /// Solved to optimality (for a MIP: within the relative gap option).
     Optimal,
+    /// Proven infeasible.
     Infeasible,
+    /// Infeasible or unbounded, not told apart (presolve).
     UnboundedOrInfeasible,
+    /// Proven unbounded.
     Unbounded,
+    /// Stopped by `time_limit` (a MIP may hold an incumbent: see [`Highs::has_solution`]).
     TimeLimit,
+    /// Stopped by an iteration limit.
     IterationLimit,
     /// Any other model status, with its HiGHS code.
     Other(HighsInt),
 }
 
 /// One HiGHS instance. Not shared between threads; it may be moved to another thread.
-pub(crate) struct Highs {
+pub struct Highs {
     ptr: NonNull<c_void>,
     num_col: usize,
     num_row: usize,
@@ -410,5 +428,87 @@ impl Highs {
             + self.int_info("qp_iteration_count")
             + self.int_info("crossover_iteration_count");
         usize::try_from(n).unwrap_or(0)
+    }
+
+    /// Marks columns as integer (`true`) or continuous; the model becomes a MIP when any is.
+    pub fn set_integrality(&mut self, integer: &[bool]) -> Result<(), String> {
+        if integer.len() != self.num_col {
+            return Err("internal error: integrality vector of the wrong length".into());
+        }
+        if self.num_col == 0 {
+            return Ok(());
+        }
+        let kinds: Vec<HighsInt> = integer
+            .iter()
+            .map(|&i| {
+                if i {
+                    hs::kHighsVarTypeInteger
+                } else {
+                    hs::kHighsVarTypeContinuous
+                }
+            })
+            .collect();
+        // SAFETY: `kinds` has one entry per column of the model.
+        let s = unsafe {
+            hs::Highs_changeColsIntegralityByRange(
+                self.raw(),
+                0,
+                (self.num_col - 1) as HighsInt,
+                kinds.as_ptr(),
+            )
+        };
+        if s == hs::kHighsStatusError {
+            Err("HiGHS rejected the integrality vector".into())
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Hands HiGHS a complete starting solution (a MIP incumbent if feasible); returns whether
+    /// HiGHS accepted it.
+    pub fn set_solution(&mut self, col_value: &[f64]) -> bool {
+        if col_value.len() != self.num_col {
+            return false;
+        }
+        // SAFETY: one value per column; the row-value and dual pointers may be NULL.
+        unsafe {
+            hs::Highs_setSolution(
+                self.raw(),
+                col_value.as_ptr(),
+                std::ptr::null(),
+                std::ptr::null(),
+                std::ptr::null(),
+            ) != hs::kHighsStatusError
+        }
+    }
+
+    /// A real-valued info item of the last run (`mip_dual_bound`, `mip_gap`,
+    /// `objective_function_value`, …), if HiGHS has it.
+    pub fn double_info(&self, name: &str) -> Option<f64> {
+        let cname = CString::new(name).ok()?;
+        let mut v = 0.0f64;
+        // SAFETY: valid instance, NUL-terminated name, one output double.
+        let s = unsafe { hs::Highs_getDoubleInfoValue(self.raw_const(), cname.as_ptr(), &mut v) };
+        (s == hs::kHighsStatusOk).then_some(v)
+    }
+
+    /// Whether the last run left a feasible primal solution (for a MIP: an incumbent).
+    pub fn has_solution(&self) -> bool {
+        self.int_info("primal_solution_status") == i64::from(hs::kHighsSolutionStatusFeasible)
+    }
+
+    /// Branch-and-bound nodes of the last MIP run.
+    pub fn mip_nodes(&self) -> i64 {
+        let Ok(cname) = CString::new("mip_node_count") else {
+            return 0;
+        };
+        let mut v: i64 = 0;
+        // SAFETY: valid instance, NUL-terminated name, one output 64-bit integer.
+        let s = unsafe { hs::Highs_getInt64InfoValue(self.raw_const(), cname.as_ptr(), &mut v) };
+        if s == hs::kHighsStatusOk {
+            v
+        } else {
+            0
+        }
     }
 }

@@ -79,7 +79,7 @@
 
 pub(crate) mod cost;
 mod dcopf;
-mod highs;
+pub mod highs;
 mod ipm;
 mod model;
 mod polish;

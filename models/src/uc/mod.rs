@@ -1,0 +1,101 @@
+//! Unit commitment: PGLib-UC model, tight MILP on HiGHS, prices, independent checker.
+//!
+//! Types in [`model`] are independent of file formats ([`pglib`] is one reader) and of the
+//! simulation kernel.
+//!
+//! # Model (PGLib-UC's MODEL.tex; file field in brackets)
+//!
+//! Periods `t = 1..T` \[`time_periods`\], demand `D(t)` \[`demand`\], spinning reserve `R(t)`
+//! \[`reserves`\]. Thermal unit `g`: `P̲, P̄` \[`power_output_minimum/maximum`\], `RU, RD`
+//! \[`ramp_up/down_limit`\], `SU, SD` \[`ramp_startup/shutdown_limit`\], `UT, DT`
+//! \[`time_up/down_minimum`\], initial state `U⁰, UT⁰, DT⁰, P⁰` \[`unit_on_t0`, `time_up_t0`,
+//! `time_down_t0`, `power_output_t0`\], must-run `U_g` \[`must_run`\], startup categories
+//! `(TS^s, CS^s)` hottest first \[`startup`\], convex cost curve `(P^l, CP^l)` with `P¹ = P̲`,
+//! `P^L = P̄` \[`piecewise_production`\]. Renewable `w`: `P̲_w(t) ≤ p_w(t) ≤ P̄_w(t)`.
+//!
+//! # Formulation (three-binary, tight; what [`solve`] builds)
+//!
+//! Variables per unit and period: `u, v, w ∈ {0,1}` (on, start, shut down), `p ≥ 0` output
+//! above `P̲`, `r ≥ 0` reserve, `p_l ∈ [0, P^{l+1} − P^l]` per cost segment; per unit, a
+//! matching variable `x(t', t) ∈ [0,1]` for each shutdown period `t'` (and the shutdown before
+//! the horizon, at `1 − DT⁰`) and later startup period `t` with `DT ≤ t − t' < TS^S` whose
+//! category is cheaper than the coldest. With `SU' = min(SU, P̄)`, `SD' = min(SD, P̄)`,
+//! `k_up = min(RU, SU' − P̲)`, `k_dn = min(RD, SD' − P̲)`, `u(0) = U⁰`, `p(0) = U⁰(P⁰ − P̲)`:
+//!
+//! ```text
+//! min  Σ_g Σ_t [ Σ_l m_l p_l(t) + CP¹ u(t) + CS^S v(t) ] + Σ_g Σ_{t'<t} (CS^{s(t−t')} − CS^S) x(t', t)
+//! Σ_g (p + P̲ u) + Σ_w p_w = D(t)                        (energy price = its dual)
+//! Σ_g r ≥ R(t)                                           (reserve price = its dual)
+//! u(t) − u(t−1) = v(t) − w(t)
+//! Σ_{i=t−UT+1..t} v(i) ≤ u(t),  Σ_{i=t−DT+1..t} w(i) ≤ 1 − u(t)      (windows cut at t = 1)
+//! u(t) = 1 for t ≤ UT − UT⁰ (on at t0), u(t) = 0 for t ≤ DT − DT⁰ (off at t0), u ≥ U_g
+//! UT > 1: p + r ≤ (P̄−P̲)u − (P̄−SU')v(t) − (P̄−SD')w(t+1)            (w(T+1) term dropped)
+//! UT = 1: p + r ≤ (P̄−P̲)u − (P̄−SU')v(t) − (SU'−SD')⁺ w(t+1)
+//!         p + r ≤ (P̄−P̲)u − (P̄−SD')w(t+1) − (SD'−SU')⁺ v(t)
+//! p = Σ_l p_l,  p_l ≤ (P^{l+1}−P^l)u − a_l v(t) − b_l w(t+1)   (a_l, b_l: part of segment l
+//!         above SU', SD'; split in two rows when UT = 1)
+//! p(t) + r(t) − p(t−1) ≤ RU u(t) − (RU − k_up) v(t)
+//! p(t−1) − p(t) ≤ RD u(t−1) − (RD − k_dn) w(t)
+//! Σ_{t'} x(t', t) ≤ v(t),   Σ_t x(t', t) ≤ w(t')   (≤ 1 for the shutdown before the horizon)
+//! ```
+//!
+//! `m_l` is the slope of segment `l` and `s(k)` the startup category of an off time of `k`
+//! hours: the `s` with `TS^s ≤ k < TS^{s+1}`, else the coldest `S`. The matching startup-cost
+//! rows (Knueven, Ostrowski and Watson) pair each start with the shutdown before it and are
+//! tighter than MODEL.tex's `δ^s(t) ≤ Σ_{i=TS^s}^{TS^{s+1}−1} w(t−i)`, which lets one shutdown
+//! discount several starts in the LP relaxation.
+//!
+//! This is MODEL.tex's feasible set (its λ cost split equals the segment split on a convex
+//! curve; its startup-category rules equal "the category of the actual off time" when the
+//! hottest lag is at most the minimum down time, as in every PGLib-UC instance), written with
+//! the tighter rows of Morales-España et al., Gentile et al., Damcı-Kurt et al. and Knueven,
+//! Ostrowski and Watson that EGRET's "tight" model uses.
+//!
+//! Penalised mode adds per period shed `0 ≤ s ≤ D(t)` and surplus `e ≥ 0` to the balance at
+//! [`UcPenalties::shed_usd_per_mwh`] and a shortfall `0 ≤ q ≤ R(t)` to the reserve row at
+//! [`UcPenalties::reserve_shortfall_usd_per_mwh`].
+//!
+//! # Solve
+//!
+//! Root LP (its value gives the root gap), a warm start ([`WarmStart`]; by default a small MIP
+//! with every commitment the LP leaves integral fixed, else the LP's commitment rounded at
+//! several thresholds, minimum up/down repaired, dispatched by LP), HiGHS's MIP with that
+//! start, then the dispatch LP with the commitment fixed, whose duals are the prices and whose
+//! solution is the schedule returned. An infeasible instance is diagnosed by period-level capacity checks,
+//! or else by the periods in which the penalised model sheds.
+//!
+//! ```
+//! use gridsim_models::uc::{pglib, solve, check::check_schedule, UcSettings, UcStatus};
+//! let json = r#"{"time_periods": 2, "demand": [10, 20], "reserves": [0, 5],
+//!  "thermal_generators": {"a": {"must_run": 0, "power_output_minimum": 5,
+//!   "power_output_maximum": 30, "ramp_up_limit": 30, "ramp_down_limit": 30,
+//!   "ramp_startup_limit": 30, "ramp_shutdown_limit": 30, "time_up_minimum": 1,
+//!   "time_down_minimum": 1, "power_output_t0": 10, "unit_on_t0": 1, "time_up_t0": 3,
+//!   "time_down_t0": 0, "startup": [{"lag": 1, "cost": 5}],
+//!   "piecewise_production": [{"mw": 5, "cost": 50}, {"mw": 30, "cost": 300}]}},
+//!  "renewable_generators": {}}"#;
+//! let inst = pglib::read_str(json, "example.json").unwrap();
+//! let r = solve(&inst, &UcSettings::default()).unwrap();
+//! assert_eq!(r.status, UcStatus::Optimal);
+//! // Two periods on: no-load 2 × 50 $, production 10 $/MWh × (5 + 15) MW.
+//! assert!((r.objective_usd.unwrap() - 300.0).abs() < 1e-6);
+//! assert!(check_schedule(&inst, r.schedule.as_ref().unwrap(), None).is_ok());
+//! ```
+
+pub mod check;
+mod diagnose;
+pub mod error;
+mod formulation;
+pub mod model;
+pub mod pglib;
+pub mod settings;
+mod solve;
+
+pub use check::{check_schedule, CheckReport};
+pub use diagnose::capacity_diagnosis;
+pub use error::UcError;
+pub use model::{
+    CostBreakdown, CostPoint, RenewableUnit, StartupCategory, ThermalUnit, UcInstance, UcSchedule,
+};
+pub use settings::{RootLpSolver, UcPenalties, UcSettings, WarmStart};
+pub use solve::{solve, UcResult, UcStatus};

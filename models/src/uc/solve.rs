@@ -1,0 +1,598 @@
+//! Solving a unit commitment on HiGHS: root LP, warm start, MIP, then the economic dispatch LP
+//! with the commitment fixed, which gives the dispatch, the cost split and the prices.
+
+use std::time::Instant;
+
+use gridsim_networks::opf::highs::{Highs, HighsOptionValue, ModelData, RunOutcome};
+
+use super::diagnose::capacity_diagnosis;
+use super::error::UcError;
+use super::formulation::{build, segments, Formulation};
+use super::model::{CostBreakdown, UcInstance, UcSchedule};
+use super::settings::{RootLpSolver, UcSettings, WarmStart};
+
+/// Outcome of a unit-commitment solve.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UcStatus {
+    /// A schedule within the requested relative gap of the best bound.
+    Optimal,
+    /// Stopped by the time or node limit with a schedule, whose gap is reported.
+    FeasibleWithGap,
+    /// No schedule exists; see the diagnostics.
+    Infeasible,
+    /// Stopped by the time or node limit before any schedule was found.
+    TimeLimit,
+    /// HiGHS stopped for another reason (reported in the diagnostics).
+    SolverError,
+}
+
+impl UcStatus {
+    /// Lower-case name used in the CLI's JSON.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            UcStatus::Optimal => "optimal",
+            UcStatus::FeasibleWithGap => "feasible_with_gap",
+            UcStatus::Infeasible => "infeasible",
+            UcStatus::TimeLimit => "time_limit",
+            UcStatus::SolverError => "solver_error",
+        }
+    }
+}
+
+/// Result of [`solve`].
+#[derive(Debug, Clone)]
+pub struct UcResult {
+    /// Outcome.
+    pub status: UcStatus,
+    /// Cost of the schedule ($), from the dispatch LP with its commitment fixed.
+    pub objective_usd: Option<f64>,
+    /// Best lower bound on the optimal cost ($): the larger of HiGHS's dual bound and the root
+    /// LP value (the only one when HiGHS stops before its own root LP).
+    pub bound_usd: Option<f64>,
+    /// Relative gap `(objective − bound) / |objective|`.
+    pub gap: Option<f64>,
+    /// Cost of the schedule split as in MODEL.tex's objective.
+    pub cost: CostBreakdown,
+    /// The schedule, when one was found.
+    pub schedule: Option<UcSchedule>,
+    /// Marginal price of energy per period ($/MWh): dual of the demand balance of the
+    /// dispatch LP with the commitment fixed.
+    pub energy_price_usd_per_mwh: Vec<f64>,
+    /// Marginal price of reserve per period ($/MWh): dual of the reserve requirement.
+    pub reserve_price_usd_per_mwh: Vec<f64>,
+    /// Optimal value of the LP relaxation ($).
+    pub root_lp_usd: Option<f64>,
+    /// Root relaxation gap `(objective − root LP) / |objective|`.
+    pub root_gap: Option<f64>,
+    /// Cost of the warm start handed to HiGHS ($), if one was built.
+    pub warm_start_usd: Option<f64>,
+    /// Wall-clock time of the whole solve (s).
+    pub solve_s: f64,
+    /// Branch-and-bound nodes.
+    pub mip_nodes: i64,
+    /// Columns, rows and integer columns of the MILP.
+    pub size: (usize, usize, usize),
+    /// Why there is no schedule, or what the penalised mode had to shed, one line each.
+    pub diagnostics: Vec<String>,
+}
+
+impl UcResult {
+    fn empty(status: UcStatus, size: (usize, usize, usize), diagnostics: Vec<String>) -> Self {
+        UcResult {
+            status,
+            objective_usd: None,
+            bound_usd: None,
+            gap: None,
+            cost: CostBreakdown::default(),
+            schedule: None,
+            energy_price_usd_per_mwh: Vec::new(),
+            reserve_price_usd_per_mwh: Vec::new(),
+            root_lp_usd: None,
+            root_gap: None,
+            warm_start_usd: None,
+            solve_s: 0.0,
+            mip_nodes: 0,
+            size,
+            diagnostics,
+        }
+    }
+}
+
+fn new_highs(threads: usize, time_limit_s: Option<f64>, seed: i32) -> Result<Highs, UcError> {
+    let mut h = Highs::new().map_err(UcError::Solver)?;
+    let opts = [
+        (
+            "threads",
+            HighsOptionValue::Int(threads.min(i32::MAX as usize) as i32),
+        ),
+        ("random_seed", HighsOptionValue::Int(seed)),
+    ];
+    for (n, v) in opts {
+        h.set_option(n, &v).map_err(UcError::Solver)?;
+    }
+    if let Some(t) = time_limit_s {
+        h.set_option("time_limit", &HighsOptionValue::Double(t.max(1e-3)))
+            .map_err(UcError::Solver)?;
+    }
+    Ok(h)
+}
+
+/// An LP solved to optimality: primal values, row duals, objective.
+struct LpSolution {
+    x: Vec<f64>,
+    row_dual: Vec<f64>,
+    objective: f64,
+}
+
+fn solve_lp(
+    md: &ModelData,
+    threads: usize,
+    time_limit_s: Option<f64>,
+) -> Result<Result<LpSolution, RunOutcome>, UcError> {
+    solve_lp_with(md, threads, time_limit_s, RootLpSolver::Choose)
+}
+
+fn solve_lp_with(
+    md: &ModelData,
+    threads: usize,
+    time_limit_s: Option<f64>,
+    algorithm: RootLpSolver,
+) -> Result<Result<LpSolution, RunOutcome>, UcError> {
+    let mut h = new_highs(threads, time_limit_s, 0)?;
+    if algorithm == RootLpSolver::Ipm {
+        h.set_option("solver", &HighsOptionValue::Str("ipm".into()))
+            .map_err(UcError::Solver)?;
+    }
+    h.pass_model(md).map_err(UcError::Solver)?;
+    match h.run_with_threads(threads) {
+        RunOutcome::Optimal => {
+            let (x, _, _, row_dual) = h.solution();
+            Ok(Ok(LpSolution {
+                x,
+                row_dual,
+                objective: h.objective(),
+            }))
+        }
+        other => Ok(Err(other)),
+    }
+}
+
+/// Remaining time of a budget that started at `start`.
+fn remaining(start: Instant, limit: Option<f64>) -> Option<f64> {
+    limit.map(|l| (l - start.elapsed().as_secs_f64()).max(1e-3))
+}
+
+/// Solves `inst` with `settings`. Input problems are errors; infeasibility and time limits are
+/// statuses of the result.
+pub fn solve(inst: &UcInstance, settings: &UcSettings) -> Result<UcResult, UcError> {
+    settings.validate()?;
+    inst.validate()?;
+    let start = Instant::now();
+    let f = build(inst, settings.penalties.as_ref());
+    let size = (
+        f.md.num_col(),
+        f.md.num_row(),
+        f.integer.iter().filter(|&&i| i).count(),
+    );
+    let threads = settings.threads;
+    let limit = settings.time_limit_s;
+    let finish = |mut r: UcResult| {
+        r.solve_s = start.elapsed().as_secs_f64();
+        r
+    };
+    if settings.penalties.is_none() {
+        let d = capacity_diagnosis(inst);
+        if !d.is_empty() {
+            return Ok(finish(UcResult::empty(UcStatus::Infeasible, size, d)));
+        }
+    }
+    // Root LP relaxation.
+    let root = solve_lp_with(
+        &f.md,
+        threads,
+        remaining(start, limit),
+        settings.root_lp_solver,
+    )?;
+    let root = match root {
+        Ok(s) => Some(s),
+        Err(RunOutcome::Infeasible) | Err(RunOutcome::UnboundedOrInfeasible) => {
+            let d = infeasibility_diagnosis(inst, settings)?;
+            return Ok(finish(UcResult::empty(UcStatus::Infeasible, size, d)));
+        }
+        Err(RunOutcome::TimeLimit) => None,
+        Err(other) => {
+            return Ok(finish(UcResult::empty(
+                UcStatus::SolverError,
+                size,
+                vec![format!("HiGHS stopped the LP relaxation with {other:?}")],
+            )))
+        }
+    };
+    // Warm start.
+    let warm = match (&root, settings.warm_start) {
+        (Some(lp), WarmStart::RoundedLp) => {
+            rounded_lp_start(&f, inst, &lp.x, threads, start, limit)?
+        }
+        (Some(lp), WarmStart::LpFixedSubMip) => {
+            match fixed_sub_mip_start(&f, inst, &lp.x, settings, start)? {
+                Some(s) => Some(s),
+                None => rounded_lp_start(&f, inst, &lp.x, threads, start, limit)?,
+            }
+        }
+        _ => None,
+    };
+    // MIP.
+    let mut h = new_highs(threads, remaining(start, limit), settings.random_seed)?;
+    h.set_option(
+        "mip_rel_gap",
+        &HighsOptionValue::Double(settings.mip_rel_gap),
+    )
+    .map_err(UcError::Solver)?;
+    if let Some(n) = settings.mip_max_nodes {
+        let n = i32::try_from(n).unwrap_or(i32::MAX);
+        h.set_option("mip_max_nodes", &HighsOptionValue::Int(n))
+            .map_err(UcError::Solver)?;
+    }
+    if let Some(path) = &settings.log_file {
+        let opts = [
+            ("output_flag", HighsOptionValue::Bool(true)),
+            ("log_to_console", HighsOptionValue::Bool(false)),
+            (
+                "log_file",
+                HighsOptionValue::Str(path.display().to_string()),
+            ),
+        ];
+        for (n, v) in opts {
+            h.set_option(n, &v).map_err(UcError::Solver)?;
+        }
+    }
+    h.pass_model(&f.md).map_err(UcError::Solver)?;
+    h.set_integrality(&f.integer).map_err(UcError::Solver)?;
+    if let Some(w) = &warm {
+        h.set_solution(&w.x);
+    }
+    let outcome = h.run_with_threads(threads);
+    let nodes = h.mip_nodes();
+    let status = match outcome {
+        RunOutcome::Optimal => UcStatus::Optimal,
+        RunOutcome::TimeLimit if h.has_solution() => UcStatus::FeasibleWithGap,
+        RunOutcome::TimeLimit => UcStatus::TimeLimit,
+        // HiGHS reports its node limit as "solution limit".
+        RunOutcome::Other(_) if settings.mip_max_nodes.is_some() && !h.has_solution() => {
+            UcStatus::TimeLimit
+        }
+        RunOutcome::Infeasible | RunOutcome::UnboundedOrInfeasible => {
+            let d = infeasibility_diagnosis(inst, settings)?;
+            return Ok(finish(UcResult::empty(UcStatus::Infeasible, size, d)));
+        }
+        other if h.has_solution() => {
+            let _ = other;
+            UcStatus::FeasibleWithGap
+        }
+        other => {
+            return Ok(finish(UcResult::empty(
+                UcStatus::SolverError,
+                size,
+                vec![format!("HiGHS stopped the MIP with {other:?}")],
+            )))
+        }
+    };
+    if status == UcStatus::TimeLimit {
+        let mut r = UcResult::empty(
+            status,
+            size,
+            vec!["time limit (or node limit) reached before a schedule was found".into()],
+        );
+        r.root_lp_usd = root.as_ref().map(|l| l.objective);
+        r.mip_nodes = nodes;
+        return Ok(finish(r));
+    }
+    let (x_mip, _, _, _) = h.solution();
+    let mip_bound = h.double_info("mip_dual_bound");
+    let commitment = f.schedule(inst, &x_mip).commitment;
+    // Dispatch LP with the commitment fixed: dispatch, cost split, prices.
+    let lp = solve_lp(&f.fixed_commitment(inst, &commitment), threads, None)?;
+    let lp = match lp {
+        Ok(lp) => lp,
+        Err(o) => {
+            return Ok(finish(UcResult::empty(
+                UcStatus::SolverError,
+                size,
+                vec![format!(
+                    "the dispatch LP of HiGHS's commitment ended with {o:?}"
+                )],
+            )))
+        }
+    };
+    let objective = lp.objective;
+    // The LP relaxation is a valid bound too, and the only one when HiGHS stops before its own
+    // root LP (very large instances).
+    let root_bound = root.as_ref().map(|l| l.objective);
+    let bound = match (mip_bound.filter(|b| b.is_finite()), root_bound) {
+        (Some(m), Some(r)) => Some(m.max(r)),
+        (m, r) => m.or(r),
+    }
+    .map(|b| b.min(objective));
+    let rel = |lo: f64| (objective - lo) / objective.abs().max(1e-9);
+    let schedule = f.schedule(inst, &lp.x);
+    let diagnostics = penalised_diagnostics(&schedule);
+    let mut r = UcResult {
+        status,
+        objective_usd: Some(objective),
+        bound_usd: bound,
+        gap: bound.map(rel),
+        cost: cost_of(&f, inst, &lp.x, settings),
+        energy_price_usd_per_mwh: f.demand_row.iter().map(|&i| lp.row_dual[i]).collect(),
+        reserve_price_usd_per_mwh: f.reserve_row.iter().map(|&i| lp.row_dual[i]).collect(),
+        schedule: Some(schedule),
+        root_lp_usd: root.as_ref().map(|l| l.objective),
+        root_gap: root.as_ref().map(|l| rel(l.objective)),
+        warm_start_usd: warm.map(|w| w.objective),
+        solve_s: 0.0,
+        mip_nodes: nodes,
+        size,
+        diagnostics,
+    };
+    r = finish(r);
+    Ok(r)
+}
+
+fn penalised_diagnostics(s: &UcSchedule) -> Vec<String> {
+    let mut d = Vec::new();
+    for (what, v) in [
+        ("demand not served", &s.shed_mw),
+        ("generation above demand", &s.surplus_mw),
+        ("reserve shortfall", &s.reserve_shortfall_mw),
+    ] {
+        for (t, &x) in v.iter().enumerate() {
+            if x > 1e-6 {
+                d.push(format!("period {}: {what} {x:.3} MW", t + 1));
+            }
+        }
+    }
+    d
+}
+
+/// Cost split of a solution vector of the formulation.
+fn cost_of(f: &Formulation, inst: &UcInstance, x: &[f64], settings: &UcSettings) -> CostBreakdown {
+    let val = |c: usize| x.get(c).copied().unwrap_or(0.0);
+    let mut cb = CostBreakdown::default();
+    for ((g, gc), ms) in inst.thermal.iter().zip(&f.cols).zip(&f.matches) {
+        let (_, slope) = segments(g);
+        cb.startup_usd += ms.iter().map(|m| m.cost_usd * val(m.col)).sum::<f64>();
+        let no_load = g.cost_curve.first().map_or(0.0, |p| p.cost_usd_per_h);
+        let cold = g.startup.last().map_or(0.0, |s| s.cost_usd);
+        for c in gc {
+            cb.production_usd += c
+                .seg
+                .iter()
+                .zip(&slope)
+                .map(|(&s, &k)| k * val(s))
+                .sum::<f64>();
+            cb.no_load_usd += no_load * val(c.u);
+            cb.startup_usd += cold * val(c.v);
+        }
+    }
+    if let (Some(sl), Some(p)) = (&f.slack, &settings.penalties) {
+        for &(a, b, c) in sl {
+            cb.penalty_usd +=
+                p.shed_usd_per_mwh * (val(a) + val(b)) + p.reserve_shortfall_usd_per_mwh * val(c);
+        }
+    }
+    cb
+}
+
+/// A complete starting solution and its cost.
+struct Start {
+    x: Vec<f64>,
+    objective: f64,
+}
+
+/// Node limit of the warm-start sub-MIP when the solve has no time limit.
+const SUB_MIP_NODES: i32 = 200;
+
+/// Solves the MIP with every commitment the LP left at 0 or 1 fixed there (a small MIP), then
+/// dispatches its commitment: a complete starting solution.
+fn fixed_sub_mip_start(
+    f: &Formulation,
+    inst: &UcInstance,
+    x_lp: &[f64],
+    settings: &UcSettings,
+    start: Instant,
+) -> Result<Option<Start>, UcError> {
+    // With a time limit: a quarter of what is left (at most 60 s). Without one the sub-MIP is
+    // bounded by nodes only, so that the result does not depend on the machine's speed.
+    let budget = remaining(start, settings.time_limit_s).map(|r| (0.25 * r).min(60.0));
+    let mut md = f.md.clone();
+    for gc in &f.cols {
+        for c in gc {
+            let x = x_lp.get(c.u).copied().unwrap_or(0.5);
+            if x <= 1e-6 {
+                md.col_upper[c.u] = md.col_lower[c.u];
+            } else if x >= 1.0 - 1e-6 {
+                md.col_lower[c.u] = md.col_upper[c.u];
+            }
+        }
+    }
+    let mut h = new_highs(settings.threads, budget, settings.random_seed)?;
+    h.set_option("mip_rel_gap", &HighsOptionValue::Double(5e-3))
+        .map_err(UcError::Solver)?;
+    if budget.is_none() {
+        h.set_option("mip_max_nodes", &HighsOptionValue::Int(SUB_MIP_NODES))
+            .map_err(UcError::Solver)?;
+    }
+    h.pass_model(&md).map_err(UcError::Solver)?;
+    h.set_integrality(&f.integer).map_err(UcError::Solver)?;
+    h.run_with_threads(settings.threads);
+    if !h.has_solution() {
+        return Ok(None);
+    }
+    let (x, _, _, _) = h.solution();
+    let commitment = f.schedule(inst, &x).commitment;
+    Ok(
+        match solve_lp(
+            &f.fixed_commitment(inst, &commitment),
+            settings.threads,
+            None,
+        )? {
+            Ok(lp) => Some(Start {
+                x: lp.x,
+                objective: lp.objective,
+            }),
+            Err(_) => None,
+        },
+    )
+}
+
+/// Rounds the LP commitment at several thresholds, repairs minimum up/down times, dispatches
+/// each candidate and keeps the cheapest feasible one.
+fn rounded_lp_start(
+    f: &Formulation,
+    inst: &UcInstance,
+    x_lp: &[f64],
+    threads: usize,
+    start: Instant,
+    limit: Option<f64>,
+) -> Result<Option<Start>, UcError> {
+    let mut best: Option<Start> = None;
+    let mut seen: Vec<Vec<Vec<bool>>> = Vec::new();
+    for theta in [0.5, 0.2, 0.05, 0.01] {
+        let commitment: Vec<Vec<bool>> = f
+            .cols
+            .iter()
+            .zip(&inst.thermal)
+            .map(|(gc, g)| {
+                let on: Vec<bool> = gc
+                    .iter()
+                    .map(|c| {
+                        let lo = f.md.col_lower[c.u];
+                        let hi = f.md.col_upper[c.u];
+                        lo > 0.5 || (hi > 0.5 && x_lp.get(c.u).copied().unwrap_or(0.0) >= theta)
+                    })
+                    .collect();
+                repair_min_times(
+                    g,
+                    on,
+                    &gc.iter()
+                        .map(|c| f.md.col_upper[c.u] > 0.5)
+                        .collect::<Vec<_>>(),
+                )
+            })
+            .collect();
+        if seen.contains(&commitment) {
+            continue;
+        }
+        seen.push(commitment.clone());
+        if limit.is_some_and(|l| start.elapsed().as_secs_f64() > 0.5 * l) {
+            break;
+        }
+        if let Ok(lp) = solve_lp(
+            &f.fixed_commitment(inst, &commitment),
+            threads,
+            remaining(start, limit),
+        )? {
+            if best.as_ref().is_none_or(|b| lp.objective < b.objective) {
+                best = Some(Start {
+                    x: lp.x,
+                    objective: lp.objective,
+                });
+            }
+        }
+    }
+    Ok(best)
+}
+
+/// Makes a commitment respect minimum up and down times by switching units on: off spells
+/// shorter than the minimum down time are filled, and on spells shorter than the minimum up
+/// time are extended, until neither happens. `allowed[t]` is false where the unit is forced off.
+pub(crate) fn repair_min_times(
+    g: &super::model::ThermalUnit,
+    mut on: Vec<bool>,
+    allowed: &[bool],
+) -> Vec<bool> {
+    let nt = on.len();
+    let ut = g.min_up_h.max(1) as usize;
+    let dt = g.min_down_h.max(1) as usize;
+    for _ in 0..=nt {
+        let mut changed = false;
+        // Fill short off spells that lie between two on periods (or after the initial on state).
+        let mut t = 0;
+        while t < nt {
+            if on[t] {
+                t += 1;
+                continue;
+            }
+            let s = t;
+            while t < nt && !on[t] {
+                t += 1;
+            }
+            let before_on = if s == 0 { g.on_t0 } else { true };
+            let pre_off = if s == 0 && !g.on_t0 {
+                g.down_t0_h as usize
+            } else {
+                0
+            };
+            if before_on && t < nt && t - s + pre_off < dt && (s..t).all(|i| allowed[i]) {
+                on[s..t].iter_mut().for_each(|x| *x = true);
+                changed = true;
+            }
+        }
+        // Extend short on spells that start inside the horizon.
+        let mut t = 0;
+        while t < nt {
+            if !on[t] {
+                t += 1;
+                continue;
+            }
+            let s = t;
+            while t < nt && on[t] {
+                t += 1;
+            }
+            let started_here = s > 0 || !g.on_t0;
+            if started_here && t - s < ut && t < nt {
+                let end = (s + ut).min(nt);
+                if (t..end).all(|i| allowed[i]) {
+                    on[t..end].iter_mut().for_each(|x| *x = true);
+                    changed = true;
+                }
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+    on
+}
+
+/// Why a strict instance is infeasible: single-period capacity checks first, then the periods
+/// in which the penalised model has to shed load or reserve.
+fn infeasibility_diagnosis(
+    inst: &UcInstance,
+    settings: &UcSettings,
+) -> Result<Vec<String>, UcError> {
+    let d = capacity_diagnosis(inst);
+    if !d.is_empty() || settings.penalties.is_some() {
+        return Ok(if d.is_empty() {
+            vec!["the units' initial conditions and must-run status cannot all hold".into()]
+        } else {
+            d
+        });
+    }
+    let mut s = settings.clone();
+    s.penalties = Some(Default::default());
+    s.mip_rel_gap = s.mip_rel_gap.max(1e-3);
+    let r = solve(inst, &s)?;
+    let mut d = r.diagnostics;
+    if d.is_empty() {
+        d.push(
+            "infeasible: no period-level shortfall found (ramping or initial conditions)".into(),
+        );
+    } else {
+        d.insert(
+            0,
+            "infeasible; the penalised model (10,000 $/MWh shedding, 1,000 $/MWh reserve) needs:"
+                .into(),
+        );
+    }
+    Ok(d)
+}

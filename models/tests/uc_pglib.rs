@@ -1,0 +1,260 @@
+//! PGLib-UC instances shipped in `models/data/pglib-uc`: import, solve, independent check.
+
+mod uc_common;
+
+use std::path::PathBuf;
+
+use gridsim_models::uc::{
+    check_schedule, pglib, RootLpSolver, UcError, UcSettings, UcStatus, WarmStart,
+};
+use uc_common::solve_checked;
+
+fn data(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("data/pglib-uc")
+        .join(name)
+}
+
+#[test]
+fn every_shipped_instance_imports() {
+    // (file, periods, thermal, renewable, first thermal unit, demand in period 1 MW).
+    for (file, periods, thermal, renewable, first, demand_mw) in [
+        (
+            "rts_gmlc_2020-01-27.json.gz",
+            48,
+            73,
+            81,
+            "115_STEAM_1",
+            3262.31,
+        ),
+        (
+            "rts_gmlc_2020-01-27_6h.json.gz",
+            6,
+            73,
+            81,
+            "115_STEAM_1",
+            3262.31,
+        ),
+        (
+            "ca_2015-03-01_reserves_0.json.gz",
+            48,
+            610,
+            0,
+            "GEN9903",
+            20478.9,
+        ),
+        (
+            "ca_2015-03-01_reserves_0_4h.json.gz",
+            4,
+            610,
+            0,
+            "GEN9903",
+            20478.9,
+        ),
+        ("ferc_2015-01-01_hw.json.gz", 48, 934, 1, "GEN421", 93984.0),
+    ] {
+        let i = pglib::read_file(&data(file)).unwrap();
+        assert_eq!(
+            (i.periods, i.thermal.len(), i.renewable.len()),
+            (periods, thermal, renewable),
+            "{file}"
+        );
+        assert_eq!(i.thermal[0].name, first, "{file}");
+        assert!((i.demand_mw[0] - demand_mw).abs() < 1e-9, "{file}");
+    }
+    // And every file shipped, whatever its name.
+    let mut n = 0;
+    for e in std::fs::read_dir(data("")).unwrap() {
+        let p = e.unwrap().path();
+        if p.to_string_lossy().ends_with(".json.gz") {
+            let i = pglib::read_file(&p).unwrap_or_else(|e| panic!("{e}"));
+            assert!(i.periods > 0 && !i.thermal.is_empty(), "{}", p.display());
+            n += 1;
+        }
+    }
+    assert_eq!(n, 5);
+}
+
+#[test]
+fn rts_gmlc_six_hours_solves_and_checks() {
+    let inst = pglib::read_file(&data("rts_gmlc_2020-01-27_6h.json.gz")).unwrap();
+    let r = solve_checked(&inst, &UcSettings::default());
+    assert_eq!(r.status, UcStatus::Optimal);
+    let (obj, bound, root) = (
+        r.objective_usd.unwrap(),
+        r.bound_usd.unwrap(),
+        r.root_lp_usd.unwrap(),
+    );
+    assert!(bound <= obj + 1e-6 && root <= obj + 1e-6);
+    assert!(r.gap.unwrap() <= 1e-4 + 1e-9);
+    assert!(r.root_gap.unwrap() >= -1e-9);
+    assert_eq!(r.energy_price_usd_per_mwh.len(), 6);
+
+    // Tampering is caught: switch off a unit that is on in period 3 without changing its output.
+    let mut s = r.schedule.clone().unwrap();
+    let g = s.commitment.iter().position(|u| u[2]).expect("a unit on");
+    s.commitment[g][2] = false;
+    let rep = check_schedule(&inst, &s, None);
+    assert!(!rep.is_ok());
+    assert!(
+        rep.violations
+            .iter()
+            .any(|v| v.contains(&inst.thermal[g].name) && v.contains("period 3")),
+        "{:?}",
+        rep.violations
+    );
+}
+
+#[test]
+fn ca_four_hours_solves_and_checks() {
+    let inst = pglib::read_file(&data("ca_2015-03-01_reserves_0_4h.json.gz")).unwrap();
+    let r = solve_checked(&inst, &UcSettings::default());
+    assert_eq!(r.status, UcStatus::Optimal);
+    assert!(r.gap.unwrap() <= 1e-4 + 1e-9);
+}
+
+#[test]
+fn malformed_file_gives_a_located_error() {
+    let dir = std::env::temp_dir().join(format!("gridsim-uc-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = dir.join("broken.json");
+    std::fs::write(&p, "{\"time_periods\": 2,\n \"demand\": [1, 2,]\n}").unwrap();
+    match pglib::read_file(&p).unwrap_err() {
+        UcError::Syntax {
+            line,
+            column,
+            message,
+            file,
+        } => {
+            // The stray "]" after "2," is at line 2, column 18 (trailing comma).
+            assert_eq!((line, column), (2, 18), "{message}");
+            assert!(file.ends_with("broken.json"));
+        }
+        e => panic!("unexpected {e}"),
+    }
+    // Values that parse but make no sense: every problem listed at once, each naming its unit
+    // and field, under the file's name.
+    let tiny = |p_max: &str, curve: &str| {
+        format!(
+            r#"{{"time_periods": 2, "demand": [10, 20, 30], "reserves": [0, 0],
+ "thermal_generators": {{"a": {{"must_run": 0, "power_output_minimum": 5, "power_output_maximum": {p_max},
+  "ramp_up_limit": 30, "ramp_down_limit": 30, "ramp_startup_limit": 30, "ramp_shutdown_limit": 30,
+  "time_up_minimum": 1, "time_down_minimum": 1, "power_output_t0": 0, "unit_on_t0": 0,
+  "time_up_t0": 0, "time_down_t0": 2, "startup": [{{"lag": 1, "cost": 5}}],
+  "piecewise_production": {curve}}}}},
+ "renewable_generators": {{}}}}"#
+        )
+    };
+    let p = dir.join("meaningless.json");
+    std::fs::write(
+        &p,
+        tiny(
+            "30",
+            r#"[{"mw": 5, "cost": 50}, {"mw": 20, "cost": 500}, {"mw": 30, "cost": 510}]"#,
+        ),
+    )
+    .unwrap();
+    match pglib::read_file(&p).unwrap_err() {
+        UcError::Invalid {
+            file,
+            count,
+            details,
+        } => {
+            assert!(file.ends_with("meaningless.json"));
+            assert_eq!(count, 2, "{details}");
+            assert!(
+                details.contains("demand: expected 2 values (one per period), found 3"),
+                "{details}"
+            );
+            assert!(
+                details
+                    .contains("thermal unit a: piecewise_production[2]: expected a convex curve"),
+                "{details}"
+            );
+        }
+        e => panic!("unexpected {e}"),
+    }
+    std::fs::write(&p, tiny("-30", r#"[{"mw": 5, "cost": 50}]"#)).unwrap();
+    let e = pglib::read_file(&p).unwrap_err().to_string();
+    assert!(
+        e.contains(
+            "thermal unit a: power_output_maximum: expected a finite value >= 0 MW, found -30"
+        ),
+        "{e}"
+    );
+    let missing = dir.join("absent.json");
+    assert!(matches!(
+        pglib::read_file(&missing),
+        Err(UcError::Io { .. })
+    ));
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn same_instance_and_settings_give_the_same_schedule() {
+    // Without a time limit HiGHS's search is deterministic for a given thread count and seed.
+    let inst = pglib::read_file(&data("rts_gmlc_2020-01-27_6h.json.gz")).unwrap();
+    let s = UcSettings::default();
+    let a = gridsim_models::uc::solve(&inst, &s).unwrap();
+    let b = gridsim_models::uc::solve(&inst, &s).unwrap();
+    assert_eq!(a.schedule, b.schedule);
+    assert_eq!(
+        a.objective_usd.map(f64::to_bits),
+        b.objective_usd.map(f64::to_bits)
+    );
+    assert_eq!(a.energy_price_usd_per_mwh, b.energy_price_usd_per_mwh);
+}
+
+#[test]
+fn time_limit_before_any_schedule_is_a_status() {
+    // 1 ms cannot hold the root LP of the full day, let alone a schedule: TimeLimit, no
+    // schedule, a reason; not an error.
+    let inst = pglib::read_file(&data("rts_gmlc_2020-01-27.json.gz")).unwrap();
+    let s = UcSettings {
+        time_limit_s: Some(1e-3),
+        warm_start: WarmStart::None,
+        ..UcSettings::default()
+    };
+    let r = solve_checked(&inst, &s);
+    assert_eq!(r.status, UcStatus::TimeLimit, "{:?}", r.diagnostics);
+    assert!(r.schedule.is_none() && r.objective_usd.is_none());
+    assert!(r.diagnostics.iter().any(|d| d.contains("time limit")));
+}
+
+#[test]
+fn node_limit_with_a_schedule_reports_its_gap() {
+    // The six-hour day needs 71 nodes to prove optimality at gap 0; stopped after one, the
+    // warm start (or a better incumbent) is returned, checked, with its gap to the bound.
+    let inst = pglib::read_file(&data("rts_gmlc_2020-01-27_6h.json.gz")).unwrap();
+    let s = UcSettings {
+        mip_rel_gap: 0.0,
+        mip_max_nodes: Some(1),
+        ..UcSettings::default()
+    };
+    let r = solve_checked(&inst, &s);
+    assert_eq!(r.status, UcStatus::FeasibleWithGap, "{:?}", r.diagnostics);
+    let (obj, bound) = (r.objective_usd.unwrap(), r.bound_usd.unwrap());
+    assert!(bound <= obj);
+    assert!(r.gap.unwrap() > 0.0, "{:?}", r.gap);
+    assert!((r.gap.unwrap() - (obj - bound) / obj).abs() < 1e-12);
+}
+
+#[test]
+fn interior_point_root_lp_gives_the_same_relaxation() {
+    // The root LP by interior point (with crossover) has the simplex's optimal value, so the
+    // root gap and the solve agree.
+    let inst = pglib::read_file(&data("rts_gmlc_2020-01-27_6h.json.gz")).unwrap();
+    let simplex = solve_checked(&inst, &UcSettings::default());
+    let ipm = solve_checked(
+        &inst,
+        &UcSettings {
+            root_lp_solver: RootLpSolver::Ipm,
+            ..UcSettings::default()
+        },
+    );
+    assert_eq!(ipm.status, UcStatus::Optimal);
+    let (a, b) = (simplex.root_lp_usd.unwrap(), ipm.root_lp_usd.unwrap());
+    assert!((a - b).abs() <= 1e-7 * a.abs(), "{a} vs {b}");
+    let (a, b) = (simplex.objective_usd.unwrap(), ipm.objective_usd.unwrap());
+    assert!((a - b).abs() <= 1e-4 * a.abs(), "{a} vs {b}");
+}

@@ -1,0 +1,207 @@
+//! Property test over generated small instances: every solve either returns a schedule the
+//! independent checker accepts (at the cost the solver claims) or is infeasible with a
+//! diagnosis; the penalised mode always returns a schedule, never dearer than the strict one;
+//! the root relaxation and the best bound never exceed the schedule's cost. Generated units
+//! have two-segment convex cost curves and three startup categories, next to one curtailable
+//! renewable unit.
+
+mod uc_common;
+
+use gridsim_models::uc::{
+    CostPoint, RenewableUnit, StartupCategory, UcInstance, UcPenalties, UcResult, UcSettings,
+    UcStatus,
+};
+use proptest::prelude::*;
+use uc_common::{instance, solve_checked, unit};
+
+#[derive(Debug, Clone)]
+struct Gen {
+    p_min: f64,
+    p_max: f64,
+    marginal: f64,
+    cost_at_min: f64,
+    /// Where the second, steeper cost segment starts, as a fraction of P̄ − P̲.
+    bend: f64,
+    /// Slope added by the second segment ($/MWh).
+    steep: f64,
+    /// Ramp limit as a fraction of P̄.
+    ramp: f64,
+    /// Startup/shutdown capability as a fraction of P̄ − P̲ above P̲.
+    su: f64,
+    up: u32,
+    down: u32,
+    on: bool,
+    t0: u32,
+    hot: f64,
+    cold: f64,
+    must_run: bool,
+}
+
+fn gen() -> impl Strategy<Value = Gen> {
+    (
+        (
+            0.0..40.0f64,
+            10.0..80.0f64,
+            5.0..50.0f64,
+            0.0..300.0f64,
+            0.2..0.8f64,
+            0.0..30.0f64,
+        ),
+        (0.3..1.0f64, 0.5..1.0f64, 1u32..4, 1u32..4),
+        (
+            any::<bool>(),
+            1u32..5,
+            0.0..200.0f64,
+            0.0..400.0f64,
+            prop::bool::weighted(0.1),
+        ),
+    )
+        .prop_map(
+            |(
+                (p_min, extra, marginal, cost_at_min, bend, steep),
+                (ramp, su, up, down),
+                (on, t0, hot, cold, must_run),
+            )| Gen {
+                p_min,
+                p_max: p_min + extra,
+                marginal,
+                cost_at_min,
+                bend,
+                steep,
+                ramp,
+                su,
+                up,
+                down,
+                on,
+                t0,
+                hot,
+                cold,
+                must_run,
+            },
+        )
+}
+
+fn build(gens: &[Gen], demand: &[f64], reserve: &[f64], wind_mw: &[f64]) -> UcInstance {
+    let thermal = gens
+        .iter()
+        .enumerate()
+        .map(|(i, g)| {
+            let mut u = unit(
+                &format!("G{i}"),
+                g.p_min,
+                g.p_max,
+                g.cost_at_min,
+                g.marginal,
+                g.on.then_some(g.p_min),
+                g.hot,
+            );
+            u.ramp_up_mw_per_h = g.ramp * g.p_max;
+            u.ramp_down_mw_per_h = g.ramp * g.p_max;
+            u.startup_limit_mw = g.p_min + g.su * (g.p_max - g.p_min);
+            u.shutdown_limit_mw = u.startup_limit_mw;
+            u.min_up_h = g.up;
+            u.min_down_h = g.down;
+            u.up_t0_h = if g.on { g.t0 } else { 0 };
+            u.down_t0_h = if g.on { 0 } else { g.t0 };
+            u.startup = vec![
+                StartupCategory {
+                    lag_h: g.down,
+                    cost_usd: g.hot,
+                },
+                StartupCategory {
+                    lag_h: g.down + 1,
+                    cost_usd: g.hot + 0.5 * g.cold,
+                },
+                StartupCategory {
+                    lag_h: g.down + 3,
+                    cost_usd: g.hot + g.cold,
+                },
+            ];
+            let span = g.p_max - g.p_min;
+            let knee_mw = g.p_min + g.bend * span;
+            let knee_usd_per_h = g.cost_at_min + g.marginal * g.bend * span;
+            u.cost_curve = vec![
+                CostPoint {
+                    p_mw: g.p_min,
+                    cost_usd_per_h: g.cost_at_min,
+                },
+                CostPoint {
+                    p_mw: knee_mw,
+                    cost_usd_per_h: knee_usd_per_h,
+                },
+                CostPoint {
+                    p_mw: g.p_max,
+                    cost_usd_per_h: knee_usd_per_h + (g.marginal + g.steep) * (g.p_max - knee_mw),
+                },
+            ];
+            u.must_run = g.must_run;
+            u
+        })
+        .collect();
+    let mut inst = instance(demand, reserve, thermal);
+    // Curtailable down to a tenth of what is available.
+    inst.renewable.push(RenewableUnit {
+        name: "W".into(),
+        p_min_mw: wind_mw.iter().map(|p| 0.1 * p).collect(),
+        p_max_mw: wind_mw.to_vec(),
+    });
+    inst
+}
+
+/// The bounds a solve reports lie below its schedule's cost, the best bound above the root LP.
+fn bounds_below_cost(r: &UcResult) -> Result<(), TestCaseError> {
+    if let Some(obj) = r.objective_usd {
+        let tol = 1e-6 * obj.abs().max(1.0);
+        if let Some(b) = r.bound_usd {
+            prop_assert!(b <= obj + tol, "bound {b} above objective {obj}");
+        }
+        let root = r.root_lp_usd.expect("a root LP value with a schedule");
+        prop_assert!(root <= obj + tol, "root LP {root} above objective {obj}");
+        if let Some(b) = r.bound_usd {
+            prop_assert!(b >= root - tol, "bound {b} below the root LP {root}");
+        }
+        prop_assert!(r.root_gap.expect("root gap") >= -1e-9);
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, .. ProptestConfig::default() })]
+    #[test]
+    fn every_solve_checks_or_is_diagnosed(
+        gens in prop::collection::vec(gen(), 2..4),
+        periods in prop::collection::vec((0.1..0.8f64, 0.0..0.3f64), 3..6),
+        reserve_frac in 0.0..0.2f64,
+    ) {
+        // Demand and available renewable output as fractions of the installed thermal capacity,
+        // so most instances are feasible.
+        let cap: f64 = gens.iter().map(|g| g.p_max).sum();
+        let demand: Vec<f64> = periods.iter().map(|f| f.0 * cap).collect();
+        let wind: Vec<f64> = periods.iter().map(|f| f.1 * cap).collect();
+        let reserve: Vec<f64> = demand.iter().map(|d| d * reserve_frac).collect();
+        let inst = build(&gens, &demand, &reserve, &wind);
+        let strict = solve_checked(&inst, &UcSettings { mip_rel_gap: 0.0, ..UcSettings::default() });
+        bounds_below_cost(&strict)?;
+        match strict.status {
+            UcStatus::Optimal => {}
+            UcStatus::Infeasible => prop_assert!(!strict.diagnostics.is_empty()),
+            other => prop_assert!(false, "unexpected status {other:?}"),
+        }
+        let pen = solve_checked(&inst, &UcSettings {
+            mip_rel_gap: 0.0,
+            penalties: Some(UcPenalties::default()),
+            ..UcSettings::default()
+        });
+        bounds_below_cost(&pen)?;
+        // Must-run units off at t0 within their minimum down time have no schedule at all.
+        let contradictory = inst.thermal.iter().any(|g| g.must_run && !g.on_t0 && g.down_t0_h < g.min_down_h);
+        if contradictory {
+            prop_assert_eq!(pen.status, UcStatus::Infeasible);
+        } else {
+            prop_assert_eq!(pen.status, UcStatus::Optimal, "{:?}", pen.diagnostics);
+            if let (Some(a), Some(b)) = (pen.objective_usd, strict.objective_usd) {
+                prop_assert!(a <= b + 1e-6 * b.abs().max(1.0), "penalised {a} > strict {b}");
+            }
+        }
+    }
+}
