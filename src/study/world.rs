@@ -26,7 +26,8 @@ use gridsim_models::ev::tariff::TouTariff;
 use gridsim_models::ev::EvFleet;
 use gridsim_models::load::{ProfileLoad, SyntheticLoad};
 use gridsim_models::profile::ProfileReplay;
-use gridsim_models::solar::PvPlant;
+use gridsim_models::solar::spa::Ephemeris;
+use gridsim_models::solar::{PvPlant, Weather};
 use gridsim_models::wind::WindFarm;
 use gridsim_networks::acpf::{AcPfSettings, AcPowerFlow, Start};
 use gridsim_networks::dcpf::DcPowerFlow;
@@ -69,6 +70,8 @@ pub struct GridWorld {
     dispatch: Option<Box<EconomicDispatch>>,
     /// Islands, for spreading shed load over an island's buses.
     topo: TopologyCache,
+    /// The last sun ephemeris computed: (step, ΔT, ephemeris).
+    ephemeris: Option<(SimTime, f64, Ephemeris)>,
     last: Option<PowerFlowResult>,
     last_va_rad: Vec<f64>,
     start: DateTime<Utc>,
@@ -186,6 +189,7 @@ impl GridWorld {
             solver,
             dispatch,
             topo: TopologyCache::default(),
+            ephemeris: None,
             last: None,
             start,
             dt_s,
@@ -199,6 +203,19 @@ impl GridWorld {
     pub fn declare_sums(&mut self, names: &[&str]) {
         for n in names {
             self.metrics.add(n, 0.0);
+        }
+    }
+
+    /// The sun's ephemeris at the middle of the step starting at `now` for ΔT = `delta_t_s`,
+    /// computed once per (step, ΔT) and shared by every PV plant.
+    fn ephemeris(&mut self, now: SimTime, t: &StepTime, dt_s: f64, delta_t_s: f64) -> Ephemeris {
+        match self.ephemeris {
+            Some((at, dt, eph)) if at == now && dt.to_bits() == delta_t_s.to_bits() => eph,
+            _ => {
+                let eph = PvPlant::mid_step_ephemeris(t, dt_s, delta_t_s);
+                self.ephemeris = Some((now, delta_t_s, eph));
+                eph
+            }
         }
     }
 
@@ -577,7 +594,15 @@ impl Model<GridWorld, Tick> for AgentModel {
                 }
             }
             Agent::Pv(pv) => {
-                let out = pv.step(&t, dt_s, ctx.rng());
+                // The observer-independent part of the sun's position is computed once per
+                // step for all plants (same ΔT), which is most of a PV step's cost.
+                let p = pv.params();
+                let weather = Weather {
+                    temp_air_c: p.temp_air_c,
+                    wind_speed_m_per_s: p.wind_speed_m_per_s,
+                };
+                let eph = ctx.world().ephemeris(now, &t, dt_s, p.delta_t_s);
+                let out = pv.step_shared(&t, dt_s, &eph, &weather, ctx.rng());
                 let w = ctx.world();
                 w.inject(bus, out.p_mw, out.q_mvar);
                 w.metrics.add("pv_energy_mwh", out.p_mw * dt_h);
