@@ -8,6 +8,8 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use clap::{Parser, Subcommand};
+
+mod cmd_forecast;
 use gridsim_networks::acpf::{AcPfSettings, AcPowerFlow, Start};
 use gridsim_networks::contingency::{ac_n1, dc_n1, AcN1Settings, DcN1Settings};
 use gridsim_networks::dcpf::DcPowerFlow;
@@ -98,6 +100,9 @@ enum Command {
         #[arg(long = "case")]
         cases: Vec<String>,
     },
+    /// Load, solar and wind forecasting: backtests on GEFCom2014.
+    #[command(subcommand)]
+    Forecast(cmd_forecast::ForecastCommand),
 }
 
 fn main() -> ExitCode {
@@ -148,6 +153,7 @@ fn main() -> ExitCode {
             cmd_n1(&case, dc, &outages, enforce_q_lims, json)
         }
         Command::Validate { cases } => cmd_validate(&cases),
+        Command::Forecast(c) => cmd_forecast::run(c),
     }
 }
 

@@ -152,13 +152,26 @@ fn logistic(v: f64, c: f64, s: f64) -> f64 {
     1.0 / (1.0 + (-(v - c) / s).exp())
 }
 
-/// Gauss–Newton fit of the logistic curve to `(speed, power)` pairs.
+fn logistic_sse(pairs: &[(f64, f64)], c: f64, s: f64) -> f64 {
+    pairs.iter().map(|&(v, y)| (y - logistic(v, c, s)).powi(2)).sum()
+}
+
+/// Least-squares fit of the logistic curve to `(speed, power)` pairs: the best point of a
+/// coarse grid (`c` = 2…20 m/s by 1, `s` = 0.5…4 m/s by 0.5), then damped Gauss–Newton steps
+/// (halved until the sum of squares decreases). Returns `(c, s)`.
 pub fn fit_logistic(pairs: &[(f64, f64)]) -> (f64, f64) {
-    let mut sorted: Vec<(f64, f64)> = pairs.to_vec();
-    sorted.sort_by(|a, b| a.0.total_cmp(&b.0));
-    let med = sorted.iter().position(|p| p.1 >= 0.5).and_then(|k| sorted.get(k)).map_or(8.0, |p| p.0);
-    let (mut c, mut s) = (med, 1.5);
-    for _ in 0..30 {
+    let (mut c, mut s) = (8.0, 1.5);
+    let mut best = f64::INFINITY;
+    for ci in 2..=20 {
+        for si in 1..=8 {
+            let (cc, ss) = (ci as f64, si as f64 * 0.5);
+            let e = logistic_sse(pairs, cc, ss);
+            if e < best {
+                (best, c, s) = (e, cc, ss);
+            }
+        }
+    }
+    for _ in 0..50 {
         let mut ne = NormalEquations::new(2);
         for &(v, y) in pairs {
             let f = logistic(v, c, s);
@@ -167,9 +180,18 @@ pub fn fit_logistic(pairs: &[(f64, f64)]) -> (f64, f64) {
             ne.add_row(&[(0, -d / s), (1, -d * (v - c) / (s * s))], y - f);
         }
         let Ok(step) = ne.solve(1e-9, "power curve") else { break };
-        c += step[0];
-        s = (s + step[1]).clamp(0.2, 10.0);
-        if step[0].abs() < 1e-7 && step[1].abs() < 1e-7 {
+        let mut a = 1.0;
+        let mut improved = false;
+        while a > 1e-4 {
+            let (cn, sn) = (c + a * step[0], (s + a * step[1]).clamp(0.2, 10.0));
+            let e = logistic_sse(pairs, cn, sn);
+            if e < best {
+                (best, c, s, improved) = (e, cn, sn, true);
+                break;
+            }
+            a *= 0.5;
+        }
+        if !improved || (a * step[0]).abs() < 1e-9 && (a * step[1]).abs() < 1e-9 {
             break;
         }
     }
@@ -232,8 +254,8 @@ pub struct SolarRegression {
 }
 
 const SOLAR_NAMES: [&str; 5] = ["ssrd_j_per_m2", "tsr_j_per_m2", "tcc", "rh_pct", "t2_k"];
-/// Per-hour block: 5 columns × 24 hours, then 4 global columns.
-const SOLAR_COLS: usize = 5 * 24 + 4;
+/// Per-hour block: 5 columns × 24 hours, then 7 global columns.
+const SOLAR_COLS: usize = 5 * 24 + 7;
 
 impl SolarRegression {
     /// Hourly increment of an accumulated field (reset at 01:00 UTC), in W/m².
@@ -251,6 +273,12 @@ impl SolarRegression {
         let rh = view.exog_at(cols[3], i, SOLAR_NAMES[3])? / 100.0;
         let t2 = (view.exog_at(cols[4], i, SOLAR_NAMES[4])? - 288.15) / 10.0;
         let k = if tsr > 0.01 { (ssrd / tsr).min(1.5) } else { 0.0 };
+        // Neighbouring hours' irradiance (the accumulation windows and the power stamps
+        // need not line up); missing at the ends of the data counts as the hour itself.
+        let near = |j: Option<usize>| {
+            j.and_then(|j| Self::hourly(view, cols[0], SOLAR_NAMES[0], j).ok()).map_or(ssrd, |v| v / 1000.0)
+        };
+        let (prev, next) = (near(i.checked_sub(1)), near(Some(i + 1)));
         let h = view.timeline.calendar(i).hour as usize % 24;
         let b = 5 * h;
         let g = 5 * 24;
@@ -265,6 +293,9 @@ impl SolarRegression {
                 (g + 1, rh),
                 (g + 2, t2),
                 (g + 3, k * ssrd),
+                (g + 4, prev),
+                (g + 5, next),
+                (g + 6, tcc * tcc),
             ],
             h,
         ))
