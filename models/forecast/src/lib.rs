@@ -26,6 +26,7 @@
 pub mod backtest;
 pub mod calendar;
 pub mod data;
+pub mod ensemble;
 mod error;
 pub mod linalg;
 pub mod metrics;

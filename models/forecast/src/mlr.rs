@@ -269,3 +269,76 @@ impl Forecaster for Mlr {
         Ok(Forecast { issue, point, levels: levels.to_vec(), quantiles })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::calendar::{Clock, Timeline};
+    use crate::model::Dataset;
+    use chrono::{TimeZone, Utc};
+
+    /// Load that vanilla can represent exactly: a weekend step, an hourly profile, and a
+    /// quadratic in temperature; 13 months so every month has data.
+    fn synthetic() -> Dataset {
+        let len = 24 * (366 + 31);
+        let timeline = Timeline { start_utc: Utc.with_ymd_and_hms(2012, 1, 1, 5, 0, 0).unwrap(), len, clock: Clock::Fixed(-5 * 3600) };
+        let temp: Vec<f64> = (0..len)
+            .map(|i| {
+                let x = i as f64;
+                50.0 + 20.0 * (2.0 * std::f64::consts::PI * x / 24.0).sin() + 10.0 * (x / 300.0).sin()
+            })
+            .collect();
+        let load = (0..len)
+            .map(|i| {
+                let c = timeline.calendar(i);
+                let t = temp[i] - 60.0;
+                1000.0 + if c.weekend() { -100.0 } else { 0.0 } + 5.0 * c.hour as f64 + 3.0 * t + 0.05 * t * t
+            })
+            .collect();
+        Dataset { name: "synthetic".into(), timeline, target: load, exog_names: vec!["temperature_f".into()], exog: vec![temp] }
+    }
+
+    #[test]
+    fn vanilla_reproduces_load_inside_its_span() {
+        let d = synthetic();
+        let issue = 24 * 380;
+        let v = d.view(issue, 48);
+        let mut m = Mlr::new(MlrSettings::vanilla());
+        m.fit(&v).unwrap();
+        let f = m.predict(&v, 48, &[0.1, 0.5, 0.9]).unwrap();
+        for (k, p) in f.point.iter().enumerate() {
+            // Exact up to the guard ridge (λ = 1e-10 · mean diag XᵀX) and round-off:
+            // |error| < 1e-4 MW on ~1000 MW.
+            assert!((p - d.target[issue + k]).abs() < 1e-4, "step {k}: {p} vs {}", d.target[issue + k]);
+        }
+        // Zero residuals: every quantile equals the point within the same tolerance.
+        assert!(f.quantiles[0].iter().all(|q| (q - f.point[0]).abs() < 1e-4));
+    }
+
+    #[test]
+    fn arx_refuses_horizons_beyond_a_day_and_missing_temperature_is_located() {
+        let mut d = synthetic();
+        // Noise (a fixed sequence) so that lagged load is not a combination of the other columns.
+        // The same for temperature, whose lags are otherwise linearly dependent (two sines).
+        let mut state = 12345u64;
+        let mut noise = || {
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (state >> 33) as f64 / (1u64 << 31) as f64 - 0.5
+        };
+        for i in 0..d.target.len() {
+            d.target[i] += 40.0 * noise();
+            d.exog[0][i] += 4.0 * noise();
+        }
+        let issue = 24 * 380;
+        let mut m = Mlr::new(MlrSettings::arx());
+        m.fit(&d.view(issue, 24)).unwrap();
+        assert!(matches!(m.predict(&d.view(issue, 48), 48, &[0.5]), Err(ForecastError::Setting(_))));
+        d.exog[0][issue + 5] = f64::NAN;
+        match m.predict(&d.view(issue, 24), 24, &[0.5]) {
+            Err(ForecastError::MissingExogenous { name, index, .. }) => {
+                assert_eq!((name.as_str(), index), ("temperature_f", issue + 5));
+            }
+            other => panic!("expected MissingExogenous, got {other:?}"),
+        }
+    }
+}

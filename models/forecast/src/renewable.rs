@@ -108,7 +108,7 @@ impl BoundedRegression {
                 (pt, y - pt)
             })
             .collect();
-        Ok(Self { beta, resid: BinnedResiduals::new(&pairs, 10, 200) })
+        Ok(Self { beta, resid: BinnedResiduals::new(&pairs, 20, 100) })
     }
 
     fn predict(&self, x: &[(usize, f64)], offset: f64, levels: &[f64]) -> (f64, Vec<f64>) {
@@ -376,5 +376,161 @@ mod tests {
         let pairs: Vec<(f64, f64)> = (0..=250).map(|k| k as f64 / 10.0).map(|v| (v, logistic(v, 9.0, 1.8))).collect();
         let (c, s) = fit_logistic(&pairs);
         assert!((c - 9.0).abs() < 1e-6 && (s - 1.8).abs() < 1e-6, "c = {c}, s = {s}");
+    }
+}
+
+/// Which weather features an [`AnalogEnsemble`] compares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AnalogKind {
+    /// Solar: hourly `ssrd`, `tsr`, `tcc` and the neighbouring hours' `ssrd`; analogs
+    /// searched among the same UTC hour of day (sun position).
+    Solar,
+    /// Wind: 100 m speed (weight 4), 10 m speed, sine and cosine of the 100 m direction.
+    Wind,
+}
+
+/// Analog ensemble (Delle Monache et al. 2013): the `k` past hours whose weather forecast
+/// is nearest to the forecast hour's give the predictive distribution of power.
+///
+/// Distance `d(i, j)² = Σ_f w_f (x_{f,i} − x_{f,j})² / σ_f²` over the features (σ_f their
+/// standard deviation in the history); the point forecast is the mean power of the `k`
+/// nearest hours, quantile τ the type-7 quantile of their powers.
+#[derive(Debug, Clone)]
+pub struct AnalogEnsemble {
+    /// Feature set.
+    pub kind: AnalogKind,
+    /// Number of analogs.
+    pub k: usize,
+    past: Vec<(usize, Vec<f64>, f64)>,
+    scale: Vec<f64>,
+}
+
+impl AnalogEnsemble {
+    /// An analog ensemble of `k` members.
+    pub fn new(kind: AnalogKind, k: usize) -> Self {
+        Self { kind, k, past: vec![], scale: vec![] }
+    }
+
+    fn weights(&self) -> &'static [f64] {
+        match self.kind {
+            AnalogKind::Solar => &[1.0, 1.0, 1.0, 0.5, 0.5],
+            AnalogKind::Wind => &[4.0, 1.0, 0.5, 0.5],
+        }
+    }
+
+    fn features(&self, view: &View<'_>, i: usize) -> Result<(usize, Vec<f64>), ForecastError> {
+        match self.kind {
+            AnalogKind::Solar => {
+                let cols = SolarRegression::cols(view)?;
+                let h = |j: usize| SolarRegression::hourly(view, cols[0], SOLAR_NAMES[0], j);
+                let ssrd = h(i)?;
+                let tsr = SolarRegression::hourly(view, cols[1], SOLAR_NAMES[1], i)?;
+                let tcc = view.exog_at(cols[2], i, SOLAR_NAMES[2])?;
+                let prev = i.checked_sub(1).and_then(|j| h(j).ok()).unwrap_or(ssrd);
+                let next = h(i + 1).unwrap_or(ssrd);
+                Ok((view.timeline.calendar(i).hour as usize, vec![ssrd, tsr, tcc, prev, next]))
+            }
+            AnalogKind::Wind => {
+                let cols = wind_cols(view)?;
+                let (s100, shear, sn, cs) = wind_inputs(view, &cols, &WIND_NAMES, i)?;
+                Ok((0, vec![s100, s100 * shear, sn, cs]))
+            }
+        }
+    }
+}
+
+impl Forecaster for AnalogEnsemble {
+    fn name(&self) -> String {
+        "analog".into()
+    }
+
+    fn fit(&mut self, view: &View<'_>) -> Result<(), ForecastError> {
+        self.past.clear();
+        for (i, y) in view.target.iter().enumerate() {
+            if !y.is_finite() {
+                continue;
+            }
+            if let Ok((h, x)) = self.features(view, i) {
+                self.past.push((h, x, *y));
+            }
+        }
+        if self.past.len() < self.k.max(1) * 24 {
+            return Err(ForecastError::ShortHistory { model: self.name(), needed: self.k * 24, got: self.past.len() });
+        }
+        let nf = self.weights().len();
+        let n = self.past.len() as f64;
+        self.scale = (0..nf)
+            .map(|f| {
+                let m = self.past.iter().map(|p| p.1[f]).sum::<f64>() / n;
+                let v = self.past.iter().map(|p| (p.1[f] - m).powi(2)).sum::<f64>() / n;
+                if v > 0.0 { 1.0 / v } else { 0.0 }
+            })
+            .collect();
+        Ok(())
+    }
+
+    fn predict(&self, view: &View<'_>, horizon: usize, levels: &[f64]) -> Result<Forecast, ForecastError> {
+        if self.past.is_empty() {
+            return Err(ForecastError::NotFitted(self.name()));
+        }
+        let w: Vec<f64> = self.weights().iter().zip(&self.scale).map(|(a, b)| a * b).collect();
+        let issue = view.issue();
+        let (mut point, mut quantiles) = (Vec::new(), Vec::new());
+        for i in issue..issue + horizon {
+            let (h, x) = self.features(view, i)?;
+            let mut d: Vec<(f64, f64)> = self
+                .past
+                .iter()
+                .filter(|p| self.kind != AnalogKind::Solar || p.0 == h)
+                .map(|p| (p.1.iter().zip(&x).zip(&w).map(|((a, b), wf)| wf * (a - b) * (a - b)).sum::<f64>(), p.2))
+                .collect();
+            let k = self.k.min(d.len()).max(1);
+            if d.len() > k {
+                d.select_nth_unstable_by(k - 1, |a, b| a.0.total_cmp(&b.0).then(a.1.total_cmp(&b.1)));
+            }
+            let ys = sorted_finite(d.iter().take(k).map(|p| p.1));
+            point.push(ys.iter().sum::<f64>() / ys.len().max(1) as f64);
+            quantiles.push(levels.iter().map(|&t| quantile_sorted(&ys, t)).collect());
+        }
+        Ok(Forecast { issue, point, levels: levels.to_vec(), quantiles })
+    }
+}
+
+#[cfg(test)]
+mod shipped_tests {
+    use super::*;
+    use crate::backtest::{rolling_origin, score, BacktestSettings};
+    use crate::data::{read_solar, read_wind, shipped_dir};
+    use crate::metrics::percentiles_99;
+    use crate::model::Dataset;
+
+    fn pinball_of(d: &Dataset, m: &mut dyn Forecaster, first: usize, days: usize) -> f64 {
+        let s = BacktestSettings { first_issue: first, end: first + 24 * days, step_h: 24, horizon: 24, levels: percentiles_99() };
+        let f = rolling_origin(d, m, &s).unwrap();
+        score(&[(d, &f)], &s.levels).pinball
+    }
+
+    #[test]
+    fn wind_models_beat_climatology_on_a_week_of_farm_1() {
+        // Farm 1, history 2012-01-01 – 2012-08-31, issues 1–7 September 2012.
+        let d = read_wind(&shipped_dir().join("wind.csv.gz")).unwrap().remove(0);
+        let d = d.slice(0, 24 * 260);
+        let first = 24 * 244; // 2012-09-01 01:00 UTC (the file starts at 01:00)
+        let clim = pinball_of(&d, &mut Climatology::new(false), first, 7);
+        let curve = pinball_of(&d, &mut WindPowerCurve::default(), first, 7);
+        let analog = pinball_of(&d, &mut AnalogEnsemble::new(AnalogKind::Wind, 80), first, 7);
+        assert!(curve < 0.9 * clim && analog < 0.9 * clim, "climatology {clim}, curve {curve}, analog {analog}");
+    }
+
+    #[test]
+    fn solar_models_beat_climatology_on_a_week_of_zone_1() {
+        // Zone 1, history April 2012 – January 2013, issues 1–7 February 2013.
+        let d = read_solar(&shipped_dir().join("solar.csv.gz")).unwrap().remove(0);
+        let first = 24 * 306; // 2013-02-01 01:00 UTC
+        let d = d.slice(0, first + 24 * 7);
+        let clim = pinball_of(&d, &mut Climatology::new(true), first, 7);
+        let reg = pinball_of(&d, &mut SolarRegression::default(), first, 7);
+        let analog = pinball_of(&d, &mut AnalogEnsemble::new(AnalogKind::Solar, 40), first, 7);
+        assert!(reg < clim && analog < clim, "climatology {clim}, regression {reg}, analog {analog}");
     }
 }

@@ -14,11 +14,12 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 use crate::backtest::{rolling_origin, score, BacktestSettings, Scores};
+use crate::ensemble::{Ensemble, EnsembleLoss};
 use crate::metrics::percentiles_99;
 use crate::mlr::{Mlr, MlrSettings};
 use crate::model::{Dataset, Forecast, Forecaster};
 use crate::naive::LagNaive;
-use crate::renewable::{Climatology, SolarRegression, WindPowerCurve};
+use crate::renewable::{AnalogEnsemble, AnalogKind, Climatology, SolarRegression, WindPowerCurve};
 use crate::ForecastError;
 
 /// A forecasting track.
@@ -37,9 +38,9 @@ impl Target {
     /// Models available for this track, baselines first.
     pub fn models(self) -> &'static [&'static str] {
         match self {
-            Target::Load => &["persistence", "seasonal_naive", "mlr_vanilla", "mlr_recency", "mlr_arx"],
-            Target::Solar => &["persistence", "climatology", "solar_regression"],
-            Target::Wind => &["persistence", "climatology", "power_curve"],
+            Target::Load => &["persistence", "seasonal_naive", "mlr_vanilla", "mlr_recency", "mlr_arx", "ensemble"],
+            Target::Solar => &["persistence", "climatology", "solar_regression", "analog", "ensemble"],
+            Target::Wind => &["persistence", "climatology", "power_curve", "analog", "ensemble"],
         }
     }
 
@@ -51,8 +52,45 @@ impl Target {
         }
     }
 
-    /// A fresh model by name.
+    /// A fresh model by name. `ensemble` combines every other model of the track except
+    /// persistence for load (weights on the MSE of the validation year 2012) and every
+    /// other model for solar and wind (weights on the pinball loss of the last 61 / 91 days
+    /// before the test month).
     pub fn model(self, name: &str) -> Result<Box<dyn Forecaster>, ForecastError> {
+        if self == Target::Load && name == "ensemble" {
+            // Sister forecasts (Nowotarski et al. 2016): lagged-load regressions that differ
+            // in their temperature lags, plus the recency model without lagged load.
+            let sister = |lags, means| -> Box<dyn Forecaster> {
+                Box::new(Mlr::new(MlrSettings {
+                    name: format!("mlr_arx_l{lags}_d{means}"),
+                    lag_hours: lags,
+                    daily_means: means,
+                    ..MlrSettings::arx()
+                }))
+            };
+            let members = vec![
+                sister(0, 1),
+                sister(3, 2),
+                sister(6, 1),
+                sister(12, 2),
+                Box::new(Mlr::new(MlrSettings::recency())) as Box<dyn Forecaster>,
+            ];
+            return Ok(Box::new(Ensemble::new("ensemble", members, 8760, 24, EnsembleLoss::Mse)));
+        }
+        if name == "ensemble" {
+            let (skip, validation_h, loss) = match self {
+                Target::Load => ("persistence", 8760, EnsembleLoss::Mse),
+                Target::Solar => ("", 24 * 61, EnsembleLoss::Pinball),
+                Target::Wind => ("", 24 * 91, EnsembleLoss::Pinball),
+            };
+            let members = self
+                .models()
+                .iter()
+                .filter(|m| **m != "ensemble" && **m != skip)
+                .map(|m| self.model(m))
+                .collect::<Result<Vec<_>, _>>()?;
+            return Ok(Box::new(Ensemble::new("ensemble", members, validation_h, 24, loss)));
+        }
         let bounded = |n: &str, p| Box::new(LagNaive::bounded(n, p, 24 * 90, (0.0, 1.0), 10)) as Box<dyn Forecaster>;
         Ok(match (self, name) {
             (Target::Load, "persistence") => Box::new(LagNaive::new("persistence", 24, 8760)),
@@ -65,6 +103,8 @@ impl Target {
             (Target::Wind, "climatology") => Box::new(Climatology::new(false)),
             (Target::Solar, "solar_regression") => Box::new(SolarRegression::default()),
             (Target::Wind, "power_curve") => Box::new(WindPowerCurve::default()),
+            (Target::Solar, "analog") => Box::new(AnalogEnsemble::new(AnalogKind::Solar, 40)),
+            (Target::Wind, "analog") => Box::new(AnalogEnsemble::new(AnalogKind::Wind, 80)),
             _ => {
                 return Err(ForecastError::Setting(format!(
                     "unknown model `{name}` for this target; expected one of: {}",
