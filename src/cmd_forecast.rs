@@ -65,14 +65,26 @@ fn load(target: Target, dir: &Path) -> Result<Vec<Dataset>, gridsim_forecast::Fo
 }
 
 fn fmt_opt(v: Option<f64>, digits: usize) -> String {
-    v.filter(|x| x.is_finite()).map_or("-".into(), |x| format!("{x:.digits$}"))
+    v.filter(|x| x.is_finite())
+        .map_or("-".into(), |x| format!("{x:.digits$}"))
 }
 
-fn write_csv(dir: &Path, target: &str, run: &ModelRun, sets: &[Dataset]) -> std::io::Result<PathBuf> {
+fn write_csv(
+    dir: &Path,
+    target: &str,
+    run: &ModelRun,
+    sets: &[Dataset],
+) -> std::io::Result<PathBuf> {
     std::fs::create_dir_all(dir)?;
     let path = dir.join(format!("{target}_{}.csv", run.model));
     let mut w = std::io::BufWriter::new(std::fs::File::create(&path)?);
-    let levels = run.forecasts.iter().flatten().next().map(|f| f.levels.clone()).unwrap_or_default();
+    let levels = run
+        .forecasts
+        .iter()
+        .flatten()
+        .next()
+        .map(|f| f.levels.clone())
+        .unwrap_or_default();
     write!(w, "series,issue_time,time,step,actual,point")?;
     for t in &levels {
         write!(w, ",q{:02}", (t * 100.0).round() as u32)?;
@@ -83,7 +95,19 @@ fn write_csv(dir: &Path, target: &str, run: &ModelRun, sets: &[Dataset]) -> std:
             for (k, (p, qs)) in f.point.iter().zip(&f.quantiles).enumerate() {
                 let i = f.issue + k;
                 let y = d.target.get(i).copied().unwrap_or(f64::NAN);
-                write!(w, "{},{},{},{},{},{p}", d.name, d.timeline.label(f.issue), d.timeline.label(i), k + 1, if y.is_finite() { y.to_string() } else { String::new() })?;
+                write!(
+                    w,
+                    "{},{},{},{},{},{p}",
+                    d.name,
+                    d.timeline.label(f.issue),
+                    d.timeline.label(i),
+                    k + 1,
+                    if y.is_finite() {
+                        y.to_string()
+                    } else {
+                        String::new()
+                    }
+                )?;
                 for q in qs {
                     write!(w, ",{q}")?;
                 }
@@ -113,7 +137,11 @@ fn backtest(a: BacktestArgs) -> ExitCode {
     } else if target.models().contains(&a.model.as_str()) {
         vec![a.model.clone()]
     } else {
-        eprintln!("error: unknown model `{}` for --target {tname}; expected all or one of: {}", a.model, target.models().join(", "));
+        eprintln!(
+            "error: unknown model `{}` for --target {tname}; expected all or one of: {}",
+            a.model,
+            target.models().join(", ")
+        );
         return ExitCode::from(2);
     };
     if a.horizon == 0 {
@@ -139,8 +167,15 @@ fn backtest(a: BacktestArgs) -> ExitCode {
     for m in &wanted {
         match run_model(target, m, &sets, a.horizon) {
             Ok(r) => {
-                eprintln!("{tname} {m}: {:.2} s (fits, updates and forecasts)", r.elapsed_s);
+                eprintln!(
+                    "{tname} {m}: {:.2} s (fits, updates and forecasts)",
+                    r.elapsed_s
+                );
                 runs.push(r);
+            }
+            // With `all`, a model that does not support the horizon is skipped, not fatal.
+            Err(e @ gridsim_forecast::ForecastError::Setting(_)) if a.model == "all" => {
+                eprintln!("skipped: {tname} {m}: {e}");
             }
             Err(e) => {
                 eprintln!("error: {tname} {m}: {e}");
@@ -184,7 +219,15 @@ fn backtest(a: BacktestArgs) -> ExitCode {
     } else {
         println!(
             "{:<18} {:>7} {:>8} {:>10} {:>10} {:>7} {:>10} {:>12} {:>12}",
-            "model", "n", "MAPE %", "RMSE", "MAE", "R²", "pinball", "skill RMSE", format!("skill pin/{}", &target.reference()[..4])
+            "model",
+            "n",
+            "MAPE %",
+            "RMSE",
+            "MAE",
+            "R²",
+            "pinball",
+            "skill RMSE",
+            format!("skill pin/{}", &target.reference()[..4])
         );
         for r in &shown {
             let p = &r.scores.point;

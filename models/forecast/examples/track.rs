@@ -20,7 +20,10 @@ fn main() {
     };
     for m in args.iter().skip(2) {
         match tracks::run_model(target, m, &sets, 24) {
-            Ok(r) => println!("{m}: {:?} pinball {:.5} in {:.2} s", r.scores.point, r.scores.pinball, r.elapsed_s),
+            Ok(r) => println!(
+                "{m}: {:?} pinball {:.5} in {:.2} s",
+                r.scores.point, r.scores.pinball, r.elapsed_s
+            ),
             Err(e) => println!("{m}: {e}"),
         }
     }

@@ -30,7 +30,9 @@ impl BacktestSettings {
     /// Checks ranges and the quantile levels.
     pub fn validate(&self, len: usize) -> Result<(), ForecastError> {
         if self.step_h == 0 || self.horizon == 0 {
-            return Err(ForecastError::Setting("step and horizon must be at least one hour".into()));
+            return Err(ForecastError::Setting(
+                "step and horizon must be at least one hour".into(),
+            ));
         }
         if self.first_issue >= self.end || self.end > len {
             return Err(ForecastError::Setting(format!(
@@ -38,8 +40,12 @@ impl BacktestSettings {
                 self.first_issue, self.end
             )));
         }
-        if self.levels.iter().any(|t| !(*t > 0.0 && *t < 1.0)) || self.levels.windows(2).any(|w| w[0] >= w[1]) {
-            return Err(ForecastError::Setting("quantile levels must be ascending and inside (0, 1)".into()));
+        if self.levels.iter().any(|t| !(*t > 0.0 && *t < 1.0))
+            || self.levels.windows(2).any(|w| w[0] >= w[1])
+        {
+            return Err(ForecastError::Setting(
+                "quantile levels must be ascending and inside (0, 1)".into(),
+            ));
         }
         Ok(())
     }
@@ -98,9 +104,20 @@ pub fn score(runs: &[(&Dataset, &[Forecast])], levels: &[f64]) -> Scores {
         q.extend(c);
     }
     // Pairs whose forecast is missing are dropped from the pinball as from the point scores.
-    let keep: Vec<bool> = p.iter().zip(&q).map(|(a, qs)| a.is_finite() && qs.iter().all(|v| v.is_finite())).collect();
-    let yq: Vec<f64> = y.iter().zip(&keep).map(|(v, k)| if *k { *v } else { f64::NAN }).collect();
-    Scores { point: point_scores(&y, &p), pinball: mean_pinball(&yq, &q, levels) }
+    let keep: Vec<bool> = p
+        .iter()
+        .zip(&q)
+        .map(|(a, qs)| a.is_finite() && qs.iter().all(|v| v.is_finite()))
+        .collect();
+    let yq: Vec<f64> = y
+        .iter()
+        .zip(&keep)
+        .map(|(v, k)| if *k { *v } else { f64::NAN })
+        .collect();
+    Scores {
+        point: point_scores(&y, &p),
+        pinball: mean_pinball(&yq, &q, levels),
+    }
 }
 
 #[cfg(test)]
@@ -113,29 +130,55 @@ mod tests {
     /// Load from 2011-01-01 to 2012-03-01 (shipped data) and the index of 2012-01-01.
     fn slice() -> (Dataset, usize) {
         let d = read_load_e(&shipped_dir().join("load_e.csv.gz")).unwrap();
-        let at = |y, m, dd| d.timeline.index_at_or_after(NaiveDate::from_ymd_opt(y, m, dd).unwrap().and_hms_opt(0, 0, 0).unwrap()).unwrap();
+        let at = |y, m, dd| {
+            d.timeline
+                .index_at_or_after(
+                    NaiveDate::from_ymd_opt(y, m, dd)
+                        .unwrap()
+                        .and_hms_opt(0, 0, 0)
+                        .unwrap(),
+                )
+                .unwrap()
+        };
         let (a, b) = (at(2011, 1, 1), at(2012, 3, 1));
         let c = at(2012, 1, 1) - a;
         (d.slice(a, b), c)
     }
 
     fn settings(first_issue: usize, end: usize) -> BacktestSettings {
-        BacktestSettings { first_issue, end, step_h: 24, horizon: 24, levels: vec![0.1, 0.5, 0.9] }
+        BacktestSettings {
+            first_issue,
+            end,
+            step_h: 24,
+            horizon: 24,
+            levels: vec![0.1, 0.5, 0.9],
+        }
     }
 
     #[test]
     fn no_look_ahead_poisoning_the_future_leaves_the_forecast_unchanged() {
         let (data, first) = slice();
         let issue = first + 24 * 40; // 2012-02-10 00:00
-        for name in ["persistence", "seasonal_naive", "mlr_vanilla", "mlr_recency", "mlr_arx"] {
+        for name in [
+            "persistence",
+            "seasonal_naive",
+            "mlr_vanilla",
+            "mlr_recency",
+            "mlr_arx",
+        ] {
             let mut m = Target::Load.model(name).unwrap();
-            let clean = rolling_origin(&data, m.as_mut(), &settings(first, data.timeline.len)).unwrap();
+            let clean =
+                rolling_origin(&data, m.as_mut(), &settings(first, data.timeline.len)).unwrap();
             let clean_f = clean.iter().find(|f| f.issue == issue).unwrap();
             // Poison every target value at or after the issue time and every exogenous value
             // after the forecast horizon.
             let mut poisoned = data.clone();
-            poisoned.target[issue..].iter_mut().for_each(|v| *v = f64::NAN);
-            poisoned.exog[0][issue + 24..].iter_mut().for_each(|v| *v = f64::NAN);
+            poisoned.target[issue..]
+                .iter_mut()
+                .for_each(|v| *v = f64::NAN);
+            poisoned.exog[0][issue + 24..]
+                .iter_mut()
+                .for_each(|v| *v = f64::NAN);
             let mut m = Target::Load.model(name).unwrap();
             let p = rolling_origin(&poisoned, m.as_mut(), &settings(first, issue + 24)).unwrap();
             let pf = p.last().unwrap();
@@ -180,8 +223,14 @@ mod tests {
         let mut m = Target::Load.model("persistence").unwrap();
         let mut s = settings(first, first + 48);
         s.levels = vec![0.5, 0.1];
-        assert!(matches!(rolling_origin(&data, m.as_mut(), &s), Err(ForecastError::Setting(_))));
+        assert!(matches!(
+            rolling_origin(&data, m.as_mut(), &s),
+            Err(ForecastError::Setting(_))
+        ));
         let s = settings(first, data.timeline.len + 1);
-        assert!(matches!(rolling_origin(&data, m.as_mut(), &s), Err(ForecastError::Setting(_))));
+        assert!(matches!(
+            rolling_origin(&data, m.as_mut(), &s),
+            Err(ForecastError::Setting(_))
+        ));
     }
 }

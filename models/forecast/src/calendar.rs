@@ -21,7 +21,10 @@
 //! September), Columbus Day (2nd Monday of October), Veterans Day (11 November),
 //! Thanksgiving (4th Thursday of November), Christmas Day (25 December).
 
-use chrono::{DateTime, Datelike, Duration, FixedOffset, NaiveDate, NaiveDateTime, TimeZone, Timelike, Utc, Weekday};
+use chrono::{
+    DateTime, Datelike, Duration, FixedOffset, NaiveDate, NaiveDateTime, TimeZone, Timelike, Utc,
+    Weekday,
+};
 
 /// The clock on which calendar features are read.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -56,7 +59,10 @@ impl Clock {
                 .from_local_datetime(&local)
                 .earliest()
                 .map(|t| t.with_timezone(&Utc)),
-            Clock::Zone(tz) => tz.from_local_datetime(&local).earliest().map(|t| t.with_timezone(&Utc)),
+            Clock::Zone(tz) => tz
+                .from_local_datetime(&local)
+                .earliest()
+                .map(|t| t.with_timezone(&Utc)),
         }
     }
 }
@@ -210,7 +216,9 @@ mod tests {
         assert!(is_us_federal_holiday(date(2010, 12, 31))); // 1 Jan 2011 (Saturday) observed Friday
         assert!(is_us_federal_holiday(date(2021, 6, 18))); // Juneteenth (Saturday) observed Friday
         assert!(!is_us_federal_holiday(date(2013, 6, 19))); // Juneteenth not before 2021
-        let n2012 = (0..366).filter(|k| is_us_federal_holiday(date(2012, 1, 1) + Duration::days(*k))).count();
+        let n2012 = (0..366)
+            .filter(|k| is_us_federal_holiday(date(2012, 1, 1) + Duration::days(*k)))
+            .count();
         assert_eq!(n2012, 10);
     }
 
@@ -218,14 +226,22 @@ mod tests {
     fn dst_days_have_23_and_25_local_hours_and_no_lost_index() {
         // America/New_York, 2013: spring forward 10 March 02:00, fall back 3 November 02:00.
         let clock = Clock::Zone(chrono_tz::America::New_York);
-        let start = clock.to_utc(date(2013, 3, 10).and_hms_opt(0, 0, 0).unwrap()).unwrap();
-        let tl = Timeline { start_utc: start, len: 24 * 240, clock };
+        let start = clock
+            .to_utc(date(2013, 3, 10).and_hms_opt(0, 0, 0).unwrap())
+            .unwrap();
+        let tl = Timeline {
+            start_utc: start,
+            len: 24 * 240,
+            clock,
+        };
         let hours_on = |d: NaiveDate| (0..tl.len).filter(|&i| tl.local(i).date() == d).count();
         assert_eq!(hours_on(date(2013, 3, 10)), 23);
         assert_eq!(hours_on(date(2013, 11, 3)), 25);
         assert_eq!(hours_on(date(2013, 3, 11)), 24);
         // Local 02:00 on 10 March does not exist; local 01:00 on 3 November occurs twice.
-        assert!(clock.to_utc(date(2013, 3, 10).and_hms_opt(2, 30, 0).unwrap()).is_none());
+        assert!(clock
+            .to_utc(date(2013, 3, 10).and_hms_opt(2, 30, 0).unwrap())
+            .is_none());
         let ones = (0..tl.len)
             .filter(|&i| tl.local(i).date() == date(2013, 11, 3) && tl.calendar(i).hour == 1)
             .count();
@@ -237,10 +253,19 @@ mod tests {
     #[test]
     fn fixed_clock_features() {
         let clock = Clock::Fixed(-5 * 3600);
-        let start = clock.to_utc(date(2013, 1, 1).and_hms_opt(0, 0, 0).unwrap()).unwrap();
-        let tl = Timeline { start_utc: start, len: 48, clock };
+        let start = clock
+            .to_utc(date(2013, 1, 1).and_hms_opt(0, 0, 0).unwrap())
+            .unwrap();
+        let tl = Timeline {
+            start_utc: start,
+            len: 48,
+            clock,
+        };
         let c = tl.calendar(25);
-        assert_eq!((c.hour, c.weekday, c.month, c.day_of_year, c.holiday), (1, 2, 1, 2, false));
+        assert_eq!(
+            (c.hour, c.weekday, c.month, c.day_of_year, c.holiday),
+            (1, 2, 1, 2, false)
+        );
         assert!(tl.calendar(0).holiday); // 1 January 2013
         assert_eq!(tl.label(25), "2013-01-02T01:00");
     }

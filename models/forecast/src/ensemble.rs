@@ -70,14 +70,32 @@ fn combine(fs: &[&Forecast], w: &[f64]) -> Forecast {
             }
         }
     }
-    Forecast { issue: first.issue, point, levels: first.levels.clone(), quantiles }
+    Forecast {
+        issue: first.issue,
+        point,
+        levels: first.levels.clone(),
+        quantiles,
+    }
 }
 
 impl Ensemble {
     /// An ensemble of `members` named `name`.
-    pub fn new(name: &str, members: Vec<Box<dyn Forecaster>>, validation_h: usize, horizon: usize, loss: EnsembleLoss) -> Self {
+    pub fn new(
+        name: &str,
+        members: Vec<Box<dyn Forecaster>>,
+        validation_h: usize,
+        horizon: usize,
+        loss: EnsembleLoss,
+    ) -> Self {
         let n = members.len().max(1);
-        Self { name: name.to_string(), members, validation_h, horizon, loss, weights: vec![1.0 / n as f64; n] }
+        Self {
+            name: name.to_string(),
+            members,
+            validation_h,
+            horizon,
+            loss,
+            weights: vec![1.0 / n as f64; n],
+        }
     }
 
     /// Member names, in weight order.
@@ -93,14 +111,18 @@ impl Forecaster for Ensemble {
 
     fn fit(&mut self, view: &View<'_>) -> Result<(), ForecastError> {
         if self.members.is_empty() {
-            return Err(ForecastError::Setting("an ensemble needs at least one member".into()));
+            return Err(ForecastError::Setting(
+                "an ensemble needs at least one member".into(),
+            ));
         }
         let t0 = view.issue();
-        let first = t0.checked_sub(self.validation_h).ok_or(ForecastError::ShortHistory {
-            model: self.name(),
-            needed: self.validation_h,
-            got: t0,
-        })?;
+        let first = t0
+            .checked_sub(self.validation_h)
+            .ok_or(ForecastError::ShortHistory {
+                model: self.name(),
+                needed: self.validation_h,
+                got: t0,
+            })?;
         // The history as a data set of its own: nothing at or after t0.
         let mut timeline = view.timeline.clone();
         timeline.len = t0;
@@ -109,10 +131,20 @@ impl Forecaster for Ensemble {
             timeline,
             target: view.target.to_vec(),
             exog_names: view.exog_names.to_vec(),
-            exog: view.exog.iter().map(|c| c[..t0.min(c.len())].to_vec()).collect(),
+            exog: view
+                .exog
+                .iter()
+                .map(|c| c[..t0.min(c.len())].to_vec())
+                .collect(),
         };
         let levels = vec![0.05, 0.25, 0.5, 0.75, 0.95];
-        let s = BacktestSettings { first_issue: first, end: t0, step_h: 24, horizon: self.horizon, levels: levels.clone() };
+        let s = BacktestSettings {
+            first_issue: first,
+            end: t0,
+            step_h: 24,
+            horizon: self.horizon,
+            levels: levels.clone(),
+        };
         let mut val = Vec::new();
         for m in self.members.iter_mut() {
             val.push(rolling_origin(&hist, m.as_mut(), &s)?);
@@ -137,7 +169,11 @@ impl Forecaster for Ensemble {
                 }
                 EnsembleLoss::Pinball => {
                     let q: Vec<Vec<f64>> = (0..y.len())
-                        .map(|i| (0..levels.len()).map(|k| flat.iter().zip(&w).map(|(f, wi)| wi * f.2[i][k]).sum()).collect())
+                        .map(|i| {
+                            (0..levels.len())
+                                .map(|k| flat.iter().zip(&w).map(|(f, wi)| wi * f.2[i][k]).sum())
+                                .collect()
+                        })
                         .collect();
                     mean_pinball(y, &q, &levels)
                 }
@@ -160,8 +196,17 @@ impl Forecaster for Ensemble {
         Ok(())
     }
 
-    fn predict(&self, view: &View<'_>, horizon: usize, levels: &[f64]) -> Result<Forecast, ForecastError> {
-        let fs: Vec<Forecast> = self.members.iter().map(|m| m.predict(view, horizon, levels)).collect::<Result<_, _>>()?;
+    fn predict(
+        &self,
+        view: &View<'_>,
+        horizon: usize,
+        levels: &[f64],
+    ) -> Result<Forecast, ForecastError> {
+        let fs: Vec<Forecast> = self
+            .members
+            .iter()
+            .map(|m| m.predict(view, horizon, levels))
+            .collect::<Result<_, _>>()?;
         let refs: Vec<&Forecast> = fs.iter().collect();
         Ok(combine(&refs, &self.weights))
     }
@@ -186,12 +231,26 @@ mod tests {
         use chrono::{TimeZone, Utc};
         // A weekly-periodic series: seasonal naive (168 h) is exact, persistence (24 h) is not.
         let len = 24 * 7 * 12;
-        let y: Vec<f64> = (0..len).map(|t| ((t % 24) as f64) + 10.0 * ((t / 24) % 7) as f64).collect();
-        let timeline = Timeline { start_utc: Utc.with_ymd_and_hms(2013, 1, 1, 0, 0, 0).unwrap(), len, clock: Clock::Utc };
-        let d = Dataset { name: "weekly".into(), timeline, target: y, exog_names: vec![], exog: vec![] };
+        let y: Vec<f64> = (0..len)
+            .map(|t| ((t % 24) as f64) + 10.0 * ((t / 24) % 7) as f64)
+            .collect();
+        let timeline = Timeline {
+            start_utc: Utc.with_ymd_and_hms(2013, 1, 1, 0, 0, 0).unwrap(),
+            len,
+            clock: Clock::Utc,
+        };
+        let d = Dataset {
+            name: "weekly".into(),
+            timeline,
+            target: y,
+            exog_names: vec![],
+            exog: vec![],
+        };
         for loss in [EnsembleLoss::Mse, EnsembleLoss::Pinball] {
-            let members: Vec<Box<dyn Forecaster>> =
-                vec![Box::new(LagNaive::new("persistence", 24, 24 * 28)), Box::new(LagNaive::new("seasonal_naive", 168, 24 * 28))];
+            let members: Vec<Box<dyn Forecaster>> = vec![
+                Box::new(LagNaive::new("persistence", 24, 24 * 28)),
+                Box::new(LagNaive::new("seasonal_naive", 168, 24 * 28)),
+            ];
             let mut e = Ensemble::new("e", members, 24 * 28, 24, loss);
             let v = d.view(24 * 7 * 10, 24);
             e.fit(&v).unwrap();
@@ -203,8 +262,18 @@ mod tests {
 
     #[test]
     fn combination_is_the_weighted_mean_of_points_and_quantiles() {
-        let a = Forecast { issue: 0, point: vec![10.0], levels: vec![0.1, 0.9], quantiles: vec![vec![8.0, 12.0]] };
-        let b = Forecast { issue: 0, point: vec![20.0], levels: vec![0.1, 0.9], quantiles: vec![vec![14.0, 30.0]] };
+        let a = Forecast {
+            issue: 0,
+            point: vec![10.0],
+            levels: vec![0.1, 0.9],
+            quantiles: vec![vec![8.0, 12.0]],
+        };
+        let b = Forecast {
+            issue: 0,
+            point: vec![20.0],
+            levels: vec![0.1, 0.9],
+            quantiles: vec![vec![14.0, 30.0]],
+        };
         let c = combine(&[&a, &b], &[0.25, 0.75]);
         // 0.25·10 + 0.75·20 = 17.5; 0.25·8 + 0.75·14 = 12.5; 0.25·12 + 0.75·30 = 25.5
         assert_eq!(c.point, vec![17.5]);

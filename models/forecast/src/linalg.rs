@@ -21,7 +21,12 @@ pub struct NormalEquations {
 impl NormalEquations {
     /// Empty system with `p` columns.
     pub fn new(p: usize) -> Self {
-        Self { p, xtx: vec![0.0; p * p], xty: vec![0.0; p], rows: 0 }
+        Self {
+            p,
+            xtx: vec![0.0; p * p],
+            xty: vec![0.0; p],
+            rows: 0,
+        }
     }
 
     /// Number of columns.
@@ -59,7 +64,10 @@ impl NormalEquations {
             // Without the ridge the pivot would be d − λ: negligible against the column's own
             // norm means the column is empty or a combination of earlier ones.
             if d - lambda <= 1e-10 * self.xtx[j * p + j] || !d.is_finite() {
-                return Err(ForecastError::Singular { model: model.to_string(), column: j });
+                return Err(ForecastError::Singular {
+                    model: model.to_string(),
+                    column: j,
+                });
             }
             let d = d.sqrt();
             l[j * p + j] = d;
@@ -93,7 +101,9 @@ impl NormalEquations {
 
 /// `Σ x_k β_k` of a sparse row.
 pub fn dot_sparse(x: &[(usize, f64)], beta: &[f64]) -> f64 {
-    x.iter().map(|&(i, v)| v * beta.get(i).copied().unwrap_or(0.0)).sum()
+    x.iter()
+        .map(|&(i, v)| v * beta.get(i).copied().unwrap_or(0.0))
+        .sum()
 }
 
 #[cfg(test)]
@@ -128,6 +138,9 @@ mod tests {
         let mut ne = NormalEquations::new(3);
         ne.add_row(&[(0, 1.0), (1, 1.0)], 1.0);
         ne.add_row(&[(0, 1.0)], 0.0);
-        assert!(matches!(ne.solve(1e-10, "m"), Err(ForecastError::Singular { column: 2, .. })));
+        assert!(matches!(
+            ne.solve(1e-10, "m"),
+            Err(ForecastError::Singular { column: 2, .. })
+        ));
     }
 }

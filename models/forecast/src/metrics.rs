@@ -27,7 +27,10 @@ pub struct PointScores {
 
 /// The pairs where actual and forecast are both finite.
 fn finite_pairs<'a>(y: &'a [f64], f: &'a [f64]) -> impl Iterator<Item = (f64, f64)> + 'a {
-    y.iter().zip(f).map(|(&a, &b)| (a, b)).filter(|(a, b)| a.is_finite() && b.is_finite())
+    y.iter()
+        .zip(f)
+        .map(|(&a, &b)| (a, b))
+        .filter(|(a, b)| a.is_finite() && b.is_finite())
 }
 
 /// Scores of point forecasts `f` against actuals `y` (same length; NaN pairs skipped).
@@ -47,7 +50,9 @@ pub fn point_scores(y: &[f64], f: &[f64]) -> PointScores {
     }
     let nf = n.max(1) as f64;
     let mean = sum_y / nf;
-    let sst: f64 = finite_pairs(y, f).map(|(a, _)| (a - mean) * (a - mean)).sum();
+    let sst: f64 = finite_pairs(y, f)
+        .map(|(a, _)| (a - mean) * (a - mean))
+        .sum();
     PointScores {
         n,
         mape_pct: (!zero && n > 0).then(|| 100.0 * ape / nf),
@@ -131,7 +136,11 @@ mod tests {
         // Two actuals, levels 0.1 / 0.5 / 0.9:
         // y=10, q=(8, 10, 13): 0.1·2 + 0 + 0.1·3 = 0.5
         // y=0,  q=(1, 2, 3):   0.9·1 + 0.5·2 + 0.1·3 = 2.2   → mean over 6 = 2.7/6 = 0.45
-        let m = mean_pinball(&[10.0, 0.0], &[vec![8.0, 10.0, 13.0], vec![1.0, 2.0, 3.0]], &[0.1, 0.5, 0.9]);
+        let m = mean_pinball(
+            &[10.0, 0.0],
+            &[vec![8.0, 10.0, 13.0], vec![1.0, 2.0, 3.0]],
+            &[0.1, 0.5, 0.9],
+        );
         assert!((m - 0.45).abs() < 1e-12);
         // The median's pinball loss is half the absolute error.
         assert!((pinball(3.0, 7.0, 0.5) - 2.0).abs() < 1e-12);

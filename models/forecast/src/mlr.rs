@@ -25,8 +25,8 @@
 
 use crate::linalg::{dot_sparse, NormalEquations};
 use crate::model::{Forecast, Forecaster, View};
-use crate::quantile::sorted_finite;
 use crate::quantile::quantile_sorted;
+use crate::quantile::sorted_finite;
 use crate::ForecastError;
 
 /// Settings of the regression.
@@ -67,12 +67,22 @@ impl MlrSettings {
 
     /// Vanilla + holidays + recency (3 hourly lags, 2 daily means).
     pub fn recency() -> Self {
-        Self { name: "mlr_recency".into(), holidays: true, lag_hours: 3, daily_means: 2, ..Self::vanilla() }
+        Self {
+            name: "mlr_recency".into(),
+            holidays: true,
+            lag_hours: 3,
+            daily_means: 2,
+            ..Self::vanilla()
+        }
     }
 
     /// Recency + lagged load (day-ahead ARX).
     pub fn arx() -> Self {
-        Self { name: "mlr_arx".into(), load_lags: true, ..Self::recency() }
+        Self {
+            name: "mlr_arx".into(),
+            load_lags: true,
+            ..Self::recency()
+        }
     }
 }
 
@@ -98,7 +108,15 @@ pub struct Mlr {
 impl Mlr {
     /// An unfitted regression.
     pub fn new(settings: MlrSettings) -> Self {
-        Self { settings, ne: None, rows_until: 0, fitted_at: 0, beta: vec![], load_scale: 1.0, resid: vec![] }
+        Self {
+            settings,
+            ne: None,
+            rows_until: 0,
+            fitted_at: 0,
+            beta: vec![],
+            load_scale: 1.0,
+            resid: vec![],
+        }
     }
 
     fn n_temp_vars(&self) -> usize {
@@ -134,7 +152,11 @@ impl Mlr {
         let c = view.timeline.calendar(i);
         let hour = c.hour as usize;
         let month = c.month as usize - 1;
-        let wd = if self.settings.holidays && c.holiday { 6 } else { c.weekday as usize };
+        let wd = if self.settings.holidays && c.holiday {
+            6
+        } else {
+            c.weekday as usize
+        };
         let mut x = Vec::with_capacity(16 + 9 * self.n_temp_vars());
         x.push((0, 1.0));
         x.push((1, i as f64 / 8760.0));
@@ -160,8 +182,14 @@ impl Mlr {
         }
         if self.settings.load_lags {
             let base = BASE_COLS + TEMP_COLS * self.n_temp_vars();
-            let l24 = y.get(i.checked_sub(24)?).copied().filter(|v| v.is_finite())?;
-            let l168 = y.get(i.checked_sub(168)?).copied().filter(|v| v.is_finite())?;
+            let l24 = y
+                .get(i.checked_sub(24)?)
+                .copied()
+                .filter(|v| v.is_finite())?;
+            let l168 = y
+                .get(i.checked_sub(168)?)
+                .copied()
+                .filter(|v| v.is_finite())?;
             x.push((base + hour, l24 / self.load_scale));
             x.push((base + 24 + hour, l168 / self.load_scale));
         }
@@ -170,7 +198,10 @@ impl Mlr {
 
     fn add_rows(&mut self, view: &View<'_>, temp: &[f64]) {
         let y = view.target;
-        let mut ne = self.ne.take().unwrap_or_else(|| NormalEquations::new(self.cols()));
+        let mut ne = self
+            .ne
+            .take()
+            .unwrap_or_else(|| NormalEquations::new(self.cols()));
         for i in self.rows_until..y.len() {
             if !y[i].is_finite() {
                 continue;
@@ -184,7 +215,10 @@ impl Mlr {
     }
 
     fn refit(&mut self, view: &View<'_>, temp: &[f64]) -> Result<(), ForecastError> {
-        let ne = self.ne.as_ref().ok_or_else(|| ForecastError::NotFitted(self.name()))?;
+        let ne = self
+            .ne
+            .as_ref()
+            .ok_or_else(|| ForecastError::NotFitted(self.name()))?;
         self.beta = ne.solve(1e-10, &self.settings.name)?;
         self.fitted_at = view.issue();
         let y = view.target;
@@ -211,7 +245,11 @@ impl Forecaster for Mlr {
         let y = view.target;
         let finite: Vec<f64> = y.iter().copied().filter(|v| v.is_finite()).collect();
         if finite.len() < 24 * 7 * 4 {
-            return Err(ForecastError::ShortHistory { model: self.name(), needed: 24 * 7 * 4, got: finite.len() });
+            return Err(ForecastError::ShortHistory {
+                model: self.name(),
+                needed: 24 * 7 * 4,
+                got: finite.len(),
+            });
         }
         self.load_scale = finite.iter().sum::<f64>() / finite.len() as f64;
         self.ne = None;
@@ -232,7 +270,12 @@ impl Forecaster for Mlr {
         Ok(())
     }
 
-    fn predict(&self, view: &View<'_>, horizon: usize, levels: &[f64]) -> Result<Forecast, ForecastError> {
+    fn predict(
+        &self,
+        view: &View<'_>,
+        horizon: usize,
+        levels: &[f64],
+    ) -> Result<Forecast, ForecastError> {
         if self.beta.is_empty() {
             return Err(ForecastError::NotFitted(self.name()));
         }
@@ -252,11 +295,18 @@ impl Forecaster for Mlr {
                 None => {
                     // Name the first missing input.
                     let lag = self.settings.lag_hours.max(24 * self.settings.daily_means);
-                    let bad = (i.saturating_sub(lag)..=i).find(|&j| !temp.get(j).is_some_and(|v| v.is_finite()));
+                    let bad = (i.saturating_sub(lag)..=i)
+                        .find(|&j| !temp.get(j).is_some_and(|v| v.is_finite()));
                     return Err(ForecastError::MissingExogenous {
-                        name: if bad.is_some() { self.settings.temperature.clone() } else { "target (lagged load)".into() },
+                        name: if bad.is_some() {
+                            self.settings.temperature.clone()
+                        } else {
+                            "target (lagged load)".into()
+                        },
                         index: bad.unwrap_or(i),
-                        time: view.timeline.label(bad.unwrap_or(i).min(view.timeline.len.saturating_sub(1))),
+                        time: view
+                            .timeline
+                            .label(bad.unwrap_or(i).min(view.timeline.len.saturating_sub(1))),
                     });
                 }
             };
@@ -266,7 +316,12 @@ impl Forecaster for Mlr {
             quantiles.push(levels.iter().map(|&t| p + quantile_sorted(r, t)).collect());
             point.push(p);
         }
-        Ok(Forecast { issue, point, levels: levels.to_vec(), quantiles })
+        Ok(Forecast {
+            issue,
+            point,
+            levels: levels.to_vec(),
+            quantiles,
+        })
     }
 }
 
@@ -281,21 +336,36 @@ mod tests {
     /// quadratic in temperature; 13 months so every month has data.
     fn synthetic() -> Dataset {
         let len = 24 * (366 + 31);
-        let timeline = Timeline { start_utc: Utc.with_ymd_and_hms(2012, 1, 1, 5, 0, 0).unwrap(), len, clock: Clock::Fixed(-5 * 3600) };
+        let timeline = Timeline {
+            start_utc: Utc.with_ymd_and_hms(2012, 1, 1, 5, 0, 0).unwrap(),
+            len,
+            clock: Clock::Fixed(-5 * 3600),
+        };
         let temp: Vec<f64> = (0..len)
             .map(|i| {
                 let x = i as f64;
-                50.0 + 20.0 * (2.0 * std::f64::consts::PI * x / 24.0).sin() + 10.0 * (x / 300.0).sin()
+                50.0 + 20.0 * (2.0 * std::f64::consts::PI * x / 24.0).sin()
+                    + 10.0 * (x / 300.0).sin()
             })
             .collect();
         let load = (0..len)
             .map(|i| {
                 let c = timeline.calendar(i);
                 let t = temp[i] - 60.0;
-                1000.0 + if c.weekend() { -100.0 } else { 0.0 } + 5.0 * c.hour as f64 + 3.0 * t + 0.05 * t * t
+                1000.0
+                    + if c.weekend() { -100.0 } else { 0.0 }
+                    + 5.0 * c.hour as f64
+                    + 3.0 * t
+                    + 0.05 * t * t
             })
             .collect();
-        Dataset { name: "synthetic".into(), timeline, target: load, exog_names: vec!["temperature_f".into()], exog: vec![temp] }
+        Dataset {
+            name: "synthetic".into(),
+            timeline,
+            target: load,
+            exog_names: vec!["temperature_f".into()],
+            exog: vec![temp],
+        }
     }
 
     #[test]
@@ -309,7 +379,11 @@ mod tests {
         for (k, p) in f.point.iter().enumerate() {
             // Exact up to the guard ridge (λ = 1e-10 · mean diag XᵀX) and round-off:
             // |error| < 1e-4 MW on ~1000 MW.
-            assert!((p - d.target[issue + k]).abs() < 1e-4, "step {k}: {p} vs {}", d.target[issue + k]);
+            assert!(
+                (p - d.target[issue + k]).abs() < 1e-4,
+                "step {k}: {p} vs {}",
+                d.target[issue + k]
+            );
         }
         // Zero residuals: every quantile equals the point within the same tolerance.
         assert!(f.quantiles[0].iter().all(|q| (q - f.point[0]).abs() < 1e-4));
@@ -322,7 +396,9 @@ mod tests {
         // The same for temperature, whose lags are otherwise linearly dependent (two sines).
         let mut state = 12345u64;
         let mut noise = || {
-            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             (state >> 33) as f64 / (1u64 << 31) as f64 - 0.5
         };
         for i in 0..d.target.len() {
@@ -332,7 +408,10 @@ mod tests {
         let issue = 24 * 380;
         let mut m = Mlr::new(MlrSettings::arx());
         m.fit(&d.view(issue, 24)).unwrap();
-        assert!(matches!(m.predict(&d.view(issue, 48), 48, &[0.5]), Err(ForecastError::Setting(_))));
+        assert!(matches!(
+            m.predict(&d.view(issue, 48), 48, &[0.5]),
+            Err(ForecastError::Setting(_))
+        ));
         d.exog[0][issue + 5] = f64::NAN;
         match m.predict(&d.view(issue, 24), 24, &[0.5]) {
             Err(ForecastError::MissingExogenous { name, index, .. }) => {

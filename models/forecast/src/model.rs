@@ -51,7 +51,11 @@ impl Dataset {
             timeline,
             target: self.target[from..to].to_vec(),
             exog_names: self.exog_names.clone(),
-            exog: self.exog.iter().map(|c| c[from.min(c.len())..to.min(c.len())].to_vec()).collect(),
+            exog: self
+                .exog
+                .iter()
+                .map(|c| c[from.min(c.len())..to.min(c.len())].to_vec())
+                .collect(),
         }
     }
 
@@ -99,7 +103,9 @@ impl<'a> View<'a> {
             _ => Err(ForecastError::MissingExogenous {
                 name: name.to_string(),
                 index: i,
-                time: self.timeline.label(i.min(self.timeline.len.saturating_sub(1))),
+                time: self
+                    .timeline
+                    .label(i.min(self.timeline.len.saturating_sub(1))),
             }),
         }
     }
@@ -134,5 +140,10 @@ pub trait Forecaster {
 
     /// Predicts `horizon` hours from the view's issue index, with quantiles at `levels`
     /// (ascending, in (0, 1)).
-    fn predict(&self, view: &View<'_>, horizon: usize, levels: &[f64]) -> Result<Forecast, ForecastError>;
+    fn predict(
+        &self,
+        view: &View<'_>,
+        horizon: usize,
+        levels: &[f64],
+    ) -> Result<Forecast, ForecastError>;
 }

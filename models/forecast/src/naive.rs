@@ -40,8 +40,18 @@ impl LagNaive {
     }
 
     /// Same, for a bounded target (e.g. normalised power in [0, 1]) with errors binned by level.
-    pub fn bounded(name: &str, period_h: usize, window_h: usize, range: (f64, f64), bins: usize) -> Self {
-        Self { bins, range, ..Self::new(name, period_h, window_h) }
+    pub fn bounded(
+        name: &str,
+        period_h: usize,
+        window_h: usize,
+        range: (f64, f64),
+        bins: usize,
+    ) -> Self {
+        Self {
+            bins,
+            range,
+            ..Self::new(name, period_h, window_h)
+        }
     }
 
     fn source(&self, y: &[f64], t: usize) -> f64 {
@@ -66,22 +76,45 @@ impl Forecaster for LagNaive {
         let y = view.target;
         let p = self.period_h.max(1);
         if y.len() <= p {
-            return Err(ForecastError::ShortHistory { model: self.name(), needed: p + 1, got: y.len() });
+            return Err(ForecastError::ShortHistory {
+                model: self.name(),
+                needed: p + 1,
+                got: y.len(),
+            });
         }
         let from = y.len().saturating_sub(self.window_h).max(p);
-        let pairs: Vec<(f64, f64)> = (from..y.len()).map(|s| (y[s - p], y[s] - y[s - p])).collect();
+        let pairs: Vec<(f64, f64)> = (from..y.len())
+            .map(|s| (y[s - p], y[s] - y[s - p]))
+            .collect();
         self.resid = Some(BinnedResiduals::new(&pairs, self.bins, 200));
         Ok(())
     }
 
-    fn predict(&self, view: &View<'_>, horizon: usize, levels: &[f64]) -> Result<Forecast, ForecastError> {
-        let resid = self.resid.as_ref().ok_or_else(|| ForecastError::NotFitted(self.name()))?;
+    fn predict(
+        &self,
+        view: &View<'_>,
+        horizon: usize,
+        levels: &[f64],
+    ) -> Result<Forecast, ForecastError> {
+        let resid = self
+            .resid
+            .as_ref()
+            .ok_or_else(|| ForecastError::NotFitted(self.name()))?;
         let issue = view.issue();
         let (lo, hi) = self.range;
-        let point: Vec<f64> =
-            (issue..issue + horizon).map(|t| self.source(view.target, t).clamp(lo, hi)).collect();
-        let quantiles = point.iter().map(|&p| resid.quantiles(p, levels, lo, hi)).collect();
-        Ok(Forecast { issue, point, levels: levels.to_vec(), quantiles })
+        let point: Vec<f64> = (issue..issue + horizon)
+            .map(|t| self.source(view.target, t).clamp(lo, hi))
+            .collect();
+        let quantiles = point
+            .iter()
+            .map(|&p| resid.quantiles(p, levels, lo, hi))
+            .collect();
+        Ok(Forecast {
+            issue,
+            point,
+            levels: levels.to_vec(),
+            quantiles,
+        })
     }
 }
 
@@ -93,8 +126,18 @@ mod tests {
     use chrono::{TimeZone, Utc};
 
     fn ds(y: Vec<f64>) -> Dataset {
-        let timeline = Timeline { start_utc: Utc.with_ymd_and_hms(2013, 1, 1, 0, 0, 0).unwrap(), len: y.len(), clock: Clock::Utc };
-        Dataset { name: "t".into(), timeline, target: y, exog_names: vec![], exog: vec![] }
+        let timeline = Timeline {
+            start_utc: Utc.with_ymd_and_hms(2013, 1, 1, 0, 0, 0).unwrap(),
+            len: y.len(),
+            clock: Clock::Utc,
+        };
+        Dataset {
+            name: "t".into(),
+            timeline,
+            target: y,
+            exog_names: vec![],
+            exog: vec![],
+        }
     }
 
     #[test]
@@ -112,7 +155,7 @@ mod tests {
         assert_eq!(f.point[6], 6.0);
         assert_eq!(f.point[23], 47.0);
         assert_eq!(f.point[24], 24.0); // t = 72 → 72 − 48
-        // Every lag-24 error is 24 (y_t − y_{t−24} = 24): the median offset is 24.
+                                       // Every lag-24 error is 24 (y_t − y_{t−24} = 24): the median offset is 24.
         assert_eq!(f.quantiles[0][0], 48.0);
     }
 
@@ -120,7 +163,13 @@ mod tests {
     fn too_short_history_is_an_error() {
         let d = ds(vec![1.0; 10]);
         let mut m = LagNaive::new("seasonal_naive", 168, 1000);
-        assert!(matches!(m.fit(&d.view(10, 24)), Err(ForecastError::ShortHistory { needed: 169, .. })));
-        assert!(matches!(m.predict(&d.view(10, 24), 24, &[0.5]), Err(ForecastError::NotFitted(_))));
+        assert!(matches!(
+            m.fit(&d.view(10, 24)),
+            Err(ForecastError::ShortHistory { needed: 169, .. })
+        ));
+        assert!(matches!(
+            m.predict(&d.view(10, 24), 24, &[0.5]),
+            Err(ForecastError::NotFitted(_))
+        ));
     }
 }

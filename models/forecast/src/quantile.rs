@@ -45,8 +45,11 @@ impl BinnedResiduals {
     /// Bins `(point, residual)` pairs into `n_bins` bins of equal count by the point forecast.
     /// A bin never holds fewer than `min_per_bin` residuals (fewer bins are made if needed).
     pub fn new(pairs: &[(f64, f64)], n_bins: usize, min_per_bin: usize) -> Self {
-        let mut p: Vec<(f64, f64)> =
-            pairs.iter().copied().filter(|(a, b)| a.is_finite() && b.is_finite()).collect();
+        let mut p: Vec<(f64, f64)> = pairs
+            .iter()
+            .copied()
+            .filter(|(a, b)| a.is_finite() && b.is_finite())
+            .collect();
         p.sort_by(|a, b| a.0.total_cmp(&b.0));
         let n_bins = n_bins.min(p.len() / min_per_bin.max(1)).max(1);
         let per = p.len().div_ceil(n_bins).max(1);
@@ -69,12 +72,18 @@ impl BinnedResiduals {
     pub fn offsets(&self, point: f64, levels: &[f64]) -> Vec<f64> {
         let b = self.edges.partition_point(|&e| e < point);
         let bin = self.bins.get(b).or(self.bins.last());
-        levels.iter().map(|&t| bin.map_or(f64::NAN, |s| quantile_sorted(s, t))).collect()
+        levels
+            .iter()
+            .map(|&t| bin.map_or(f64::NAN, |s| quantile_sorted(s, t)))
+            .collect()
     }
 
     /// Quantile forecasts `point + offset`, clipped to `[lo, hi]`.
     pub fn quantiles(&self, point: f64, levels: &[f64], lo: f64, hi: f64) -> Vec<f64> {
-        self.offsets(point, levels).into_iter().map(|o| (point + o).clamp(lo, hi)).collect()
+        self.offsets(point, levels)
+            .into_iter()
+            .map(|o| (point + o).clamp(lo, hi))
+            .collect()
     }
 }
 
@@ -93,14 +102,18 @@ mod tests {
         assert!(quantile_sorted(&[], 0.5).is_nan());
         // Equal neighbours give exactly their value at every level (no 1-ulp overshoot).
         let s = [0.0, 0.00006, 0.00006, 0.00013];
-        let q: Vec<f64> = (1..100).map(|k| quantile_sorted(&s, k as f64 / 100.0)).collect();
+        let q: Vec<f64> = (1..100)
+            .map(|k| quantile_sorted(&s, k as f64 / 100.0))
+            .collect();
         assert!(q.windows(2).all(|w| w[0] <= w[1]));
     }
 
     #[test]
     fn binned_residuals_pick_the_bin_of_the_point() {
         // Points 0..99; residuals +1 for points < 50 and −1 above: two bins.
-        let pairs: Vec<(f64, f64)> = (0..100).map(|k| (k as f64, if k < 50 { 1.0 } else { -1.0 })).collect();
+        let pairs: Vec<(f64, f64)> = (0..100)
+            .map(|k| (k as f64, if k < 50 { 1.0 } else { -1.0 }))
+            .collect();
         let b = BinnedResiduals::new(&pairs, 2, 10);
         assert_eq!(b.offsets(10.0, &[0.5]), vec![1.0]);
         assert_eq!(b.offsets(80.0, &[0.5]), vec![-1.0]);

@@ -34,7 +34,11 @@ pub struct Climatology {
 impl Climatology {
     /// Climatology per hour of day (`per_hour`) or over all hours.
     pub fn new(per_hour: bool) -> Self {
-        Self { per_hour, sorted: vec![], mean: vec![] }
+        Self {
+            per_hour,
+            sorted: vec![],
+            mean: vec![],
+        }
     }
 
     fn slot(&self, view: &View<'_>, i: usize) -> usize {
@@ -62,19 +66,37 @@ impl Forecaster for Climatology {
         }
         self.sorted = by.into_iter().map(sorted_finite).collect();
         if self.sorted.iter().any(Vec::is_empty) {
-            return Err(ForecastError::ShortHistory { model: self.name(), needed: n_slots, got: view.target.len() });
+            return Err(ForecastError::ShortHistory {
+                model: self.name(),
+                needed: n_slots,
+                got: view.target.len(),
+            });
         }
-        self.mean = self.sorted.iter().map(|s| s.iter().sum::<f64>() / s.len() as f64).collect();
+        self.mean = self
+            .sorted
+            .iter()
+            .map(|s| s.iter().sum::<f64>() / s.len() as f64)
+            .collect();
         Ok(())
     }
 
-    fn predict(&self, view: &View<'_>, horizon: usize, levels: &[f64]) -> Result<Forecast, ForecastError> {
+    fn predict(
+        &self,
+        view: &View<'_>,
+        horizon: usize,
+        levels: &[f64],
+    ) -> Result<Forecast, ForecastError> {
         if self.sorted.is_empty() {
             return Err(ForecastError::NotFitted(self.name()));
         }
         let issue = view.issue();
-        let slots: Vec<usize> = (issue..issue + horizon).map(|i| self.slot(view, i)).collect();
-        let point = slots.iter().map(|&s| self.mean.get(s).copied().unwrap_or(f64::NAN)).collect();
+        let slots: Vec<usize> = (issue..issue + horizon)
+            .map(|i| self.slot(view, i))
+            .collect();
+        let point = slots
+            .iter()
+            .map(|&s| self.mean.get(s).copied().unwrap_or(f64::NAN))
+            .collect();
         let quantiles = slots
             .iter()
             .map(|&s| {
@@ -82,7 +104,12 @@ impl Forecaster for Climatology {
                 levels.iter().map(|&t| quantile_sorted(v, t)).collect()
             })
             .collect();
-        Ok(Forecast { issue, point, levels: levels.to_vec(), quantiles })
+        Ok(Forecast {
+            issue,
+            point,
+            levels: levels.to_vec(),
+            quantiles,
+        })
     }
 }
 
@@ -94,7 +121,11 @@ struct BoundedRegression {
 }
 
 impl BoundedRegression {
-    fn fit(rows: &[(Vec<(usize, f64)>, f64, f64)], p: usize, model: &str) -> Result<Self, ForecastError> {
+    fn fit(
+        rows: &[(Vec<(usize, f64)>, f64, f64)],
+        p: usize,
+        model: &str,
+    ) -> Result<Self, ForecastError> {
         // rows: (x, target, offset) — the regression is of target − offset on x.
         let mut ne = NormalEquations::new(p);
         for (x, y, off) in rows {
@@ -108,7 +139,10 @@ impl BoundedRegression {
                 (pt, y - pt)
             })
             .collect();
-        Ok(Self { beta, resid: BinnedResiduals::new(&pairs, 20, 100) })
+        Ok(Self {
+            beta,
+            resid: BinnedResiduals::new(&pairs, 20, 100),
+        })
     }
 
     fn predict(&self, x: &[(usize, f64)], offset: f64, levels: &[f64]) -> (f64, Vec<f64>) {
@@ -126,7 +160,12 @@ pub struct WindPowerCurve {
 }
 
 /// Speed, shear ratio and direction of one hour: `(v100_m_per_s, v10/v100, sin φ, cos φ)`.
-fn wind_inputs(view: &View<'_>, cols: &[&[f64]; 4], names: &[&str; 4], i: usize) -> Result<(f64, f64, f64, f64), ForecastError> {
+fn wind_inputs(
+    view: &View<'_>,
+    cols: &[&[f64]; 4],
+    names: &[&str; 4],
+    i: usize,
+) -> Result<(f64, f64, f64, f64), ForecastError> {
     let mut v = [0.0; 4];
     for k in 0..4 {
         v[k] = view.exog_at(cols[k], i, names[k])?;
@@ -134,7 +173,12 @@ fn wind_inputs(view: &View<'_>, cols: &[&[f64]; 4], names: &[&str; 4], i: usize)
     let s10 = v[0].hypot(v[1]);
     let s100 = v[2].hypot(v[3]);
     let dir = v[3].atan2(v[2]);
-    Ok((s100, if s100 > 0.1 { s10 / s100 } else { 1.0 }, dir.sin(), dir.cos()))
+    Ok((
+        s100,
+        if s100 > 0.1 { s10 / s100 } else { 1.0 },
+        dir.sin(),
+        dir.cos(),
+    ))
 }
 
 fn wind_cols<'a>(view: &View<'a>) -> Result<[&'a [f64]; 4], ForecastError> {
@@ -153,7 +197,10 @@ fn logistic(v: f64, c: f64, s: f64) -> f64 {
 }
 
 fn logistic_sse(pairs: &[(f64, f64)], c: f64, s: f64) -> f64 {
-    pairs.iter().map(|&(v, y)| (y - logistic(v, c, s)).powi(2)).sum()
+    pairs
+        .iter()
+        .map(|&(v, y)| (y - logistic(v, c, s)).powi(2))
+        .sum()
 }
 
 /// Least-squares fit of the logistic curve to `(speed, power)` pairs: the best point of a
@@ -179,7 +226,9 @@ pub fn fit_logistic(pairs: &[(f64, f64)]) -> (f64, f64) {
             // ∂f/∂c = −d/s, ∂f/∂s = −d (v − c)/s².
             ne.add_row(&[(0, -d / s), (1, -d * (v - c) / (s * s))], y - f);
         }
-        let Ok(step) = ne.solve(1e-9, "power curve") else { break };
+        let Ok(step) = ne.solve(1e-9, "power curve") else {
+            break;
+        };
         let mut a = 1.0;
         let mut improved = false;
         while a > 1e-4 {
@@ -201,7 +250,10 @@ pub fn fit_logistic(pairs: &[(f64, f64)]) -> (f64, f64) {
 impl WindPowerCurve {
     fn x(curve: (f64, f64), inp: (f64, f64, f64, f64)) -> (Vec<(usize, f64)>, f64) {
         let p = logistic(inp.0, curve.0, curve.1);
-        (vec![(0, 1.0), (1, p), (2, inp.1), (3, inp.2), (4, inp.3)], p)
+        (
+            vec![(0, 1.0), (1, p), (2, inp.1), (3, inp.2), (4, inp.3)],
+            p,
+        )
     }
 }
 
@@ -219,16 +271,28 @@ impl Forecaster for WindPowerCurve {
             }
         }
         if obs.len() < 500 {
-            return Err(ForecastError::ShortHistory { model: self.name(), needed: 500, got: obs.len() });
+            return Err(ForecastError::ShortHistory {
+                model: self.name(),
+                needed: 500,
+                got: obs.len(),
+            });
         }
         let curve = fit_logistic(&obs.iter().map(|(inp, y)| (inp.0, *y)).collect::<Vec<_>>());
-        let rows: Vec<_> = obs.iter().map(|(inp, y)| (Self::x(curve, *inp).0, *y, 0.0)).collect();
+        let rows: Vec<_> = obs
+            .iter()
+            .map(|(inp, y)| (Self::x(curve, *inp).0, *y, 0.0))
+            .collect();
         self.reg = Some(BoundedRegression::fit(&rows, 5, "power_curve")?);
         self.curve = Some(curve);
         Ok(())
     }
 
-    fn predict(&self, view: &View<'_>, horizon: usize, levels: &[f64]) -> Result<Forecast, ForecastError> {
+    fn predict(
+        &self,
+        view: &View<'_>,
+        horizon: usize,
+        levels: &[f64],
+    ) -> Result<Forecast, ForecastError> {
         let (Some(curve), Some(reg)) = (self.curve, self.reg.as_ref()) else {
             return Err(ForecastError::NotFitted(self.name()));
         };
@@ -241,7 +305,12 @@ impl Forecaster for WindPowerCurve {
             point.push(p);
             quantiles.push(q);
         }
-        Ok(Forecast { issue, point, levels: levels.to_vec(), quantiles })
+        Ok(Forecast {
+            issue,
+            point,
+            levels: levels.to_vec(),
+            quantiles,
+        })
     }
 }
 
@@ -262,21 +331,34 @@ impl SolarRegression {
     fn hourly(view: &View<'_>, col: &[f64], name: &str, i: usize) -> Result<f64, ForecastError> {
         let now = view.exog_at(col, i, name)?;
         let reset = view.timeline.calendar(i).hour == 1 || i == 0;
-        let prev = if reset { 0.0 } else { view.exog_at(col, i - 1, name)? };
+        let prev = if reset {
+            0.0
+        } else {
+            view.exog_at(col, i - 1, name)?
+        };
         Ok(((now - prev) / 3600.0).max(0.0))
     }
 
-    fn x(view: &View<'_>, cols: &[&[f64]], i: usize) -> Result<(Vec<(usize, f64)>, usize), ForecastError> {
+    fn x(
+        view: &View<'_>,
+        cols: &[&[f64]],
+        i: usize,
+    ) -> Result<(Vec<(usize, f64)>, usize), ForecastError> {
         let ssrd = Self::hourly(view, cols[0], SOLAR_NAMES[0], i)? / 1000.0;
         let tsr = Self::hourly(view, cols[1], SOLAR_NAMES[1], i)? / 1000.0;
         let tcc = view.exog_at(cols[2], i, SOLAR_NAMES[2])?;
         let rh = view.exog_at(cols[3], i, SOLAR_NAMES[3])? / 100.0;
         let t2 = (view.exog_at(cols[4], i, SOLAR_NAMES[4])? - 288.15) / 10.0;
-        let k = if tsr > 0.01 { (ssrd / tsr).min(1.5) } else { 0.0 };
+        let k = if tsr > 0.01 {
+            (ssrd / tsr).min(1.5)
+        } else {
+            0.0
+        };
         // Neighbouring hours' irradiance (the accumulation windows and the power stamps
         // need not line up); missing at the ends of the data counts as the hour itself.
         let near = |j: Option<usize>| {
-            j.and_then(|j| Self::hourly(view, cols[0], SOLAR_NAMES[0], j).ok()).map_or(ssrd, |v| v / 1000.0)
+            j.and_then(|j| Self::hourly(view, cols[0], SOLAR_NAMES[0], j).ok())
+                .map_or(ssrd, |v| v / 1000.0)
         };
         let (prev, next) = (near(i.checked_sub(1)), near(Some(i + 1)));
         let h = view.timeline.calendar(i).hour as usize % 24;
@@ -302,7 +384,10 @@ impl SolarRegression {
     }
 
     fn cols<'a>(view: &View<'a>) -> Result<Vec<&'a [f64]>, ForecastError> {
-        SOLAR_NAMES.iter().map(|n| view.exog_named(n, "solar_regression")).collect()
+        SOLAR_NAMES
+            .iter()
+            .map(|n| view.exog_named(n, "solar_regression"))
+            .collect()
     }
 }
 
@@ -325,7 +410,11 @@ impl Forecaster for SolarRegression {
             }
         }
         if rows.len() < 24 * 60 {
-            return Err(ForecastError::ShortHistory { model: self.name(), needed: 24 * 60, got: rows.len() });
+            return Err(ForecastError::ShortHistory {
+                model: self.name(),
+                needed: 24 * 60,
+                got: rows.len(),
+            });
         }
         self.dark = max_by_hour.iter().map(|m| *m <= 0.001).collect();
         let lit: Vec<_> = rows
@@ -342,12 +431,24 @@ impl Forecaster for SolarRegression {
                 }
             }
         }
-        self.reg = Some(BoundedRegression::fit(&lit, SOLAR_COLS, "solar_regression")?);
+        self.reg = Some(BoundedRegression::fit(
+            &lit,
+            SOLAR_COLS,
+            "solar_regression",
+        )?);
         Ok(())
     }
 
-    fn predict(&self, view: &View<'_>, horizon: usize, levels: &[f64]) -> Result<Forecast, ForecastError> {
-        let reg = self.reg.as_ref().ok_or_else(|| ForecastError::NotFitted(self.name()))?;
+    fn predict(
+        &self,
+        view: &View<'_>,
+        horizon: usize,
+        levels: &[f64],
+    ) -> Result<Forecast, ForecastError> {
+        let reg = self
+            .reg
+            .as_ref()
+            .ok_or_else(|| ForecastError::NotFitted(self.name()))?;
         let cols = Self::cols(view)?;
         let issue = view.issue();
         let (mut point, mut quantiles) = (Vec::new(), Vec::new());
@@ -362,7 +463,12 @@ impl Forecaster for SolarRegression {
                 quantiles.push(q);
             }
         }
-        Ok(Forecast { issue, point, levels: levels.to_vec(), quantiles })
+        Ok(Forecast {
+            issue,
+            point,
+            levels: levels.to_vec(),
+            quantiles,
+        })
     }
 }
 
@@ -373,9 +479,15 @@ mod tests {
     #[test]
     fn logistic_fit_recovers_a_known_curve() {
         // Noise-free P(v) = 1/(1 + exp(−(v − 9)/1.8)) on v = 0, 0.1, …, 25.
-        let pairs: Vec<(f64, f64)> = (0..=250).map(|k| k as f64 / 10.0).map(|v| (v, logistic(v, 9.0, 1.8))).collect();
+        let pairs: Vec<(f64, f64)> = (0..=250)
+            .map(|k| k as f64 / 10.0)
+            .map(|v| (v, logistic(v, 9.0, 1.8)))
+            .collect();
         let (c, s) = fit_logistic(&pairs);
-        assert!((c - 9.0).abs() < 1e-6 && (s - 1.8).abs() < 1e-6, "c = {c}, s = {s}");
+        assert!(
+            (c - 9.0).abs() < 1e-6 && (s - 1.8).abs() < 1e-6,
+            "c = {c}, s = {s}"
+        );
     }
 }
 
@@ -408,7 +520,12 @@ pub struct AnalogEnsemble {
 impl AnalogEnsemble {
     /// An analog ensemble of `k` members.
     pub fn new(kind: AnalogKind, k: usize) -> Self {
-        Self { kind, k, past: vec![], scale: vec![] }
+        Self {
+            kind,
+            k,
+            past: vec![],
+            scale: vec![],
+        }
     }
 
     fn weights(&self) -> &'static [f64] {
@@ -428,7 +545,10 @@ impl AnalogEnsemble {
                 let tcc = view.exog_at(cols[2], i, SOLAR_NAMES[2])?;
                 let prev = i.checked_sub(1).and_then(|j| h(j).ok()).unwrap_or(ssrd);
                 let next = h(i + 1).unwrap_or(ssrd);
-                Ok((view.timeline.calendar(i).hour as usize, vec![ssrd, tsr, tcc, prev, next]))
+                Ok((
+                    view.timeline.calendar(i).hour as usize,
+                    vec![ssrd, tsr, tcc, prev, next],
+                ))
             }
             AnalogKind::Wind => {
                 let cols = wind_cols(view)?;
@@ -455,7 +575,11 @@ impl Forecaster for AnalogEnsemble {
             }
         }
         if self.past.len() < self.k.max(1) * 24 {
-            return Err(ForecastError::ShortHistory { model: self.name(), needed: self.k * 24, got: self.past.len() });
+            return Err(ForecastError::ShortHistory {
+                model: self.name(),
+                needed: self.k * 24,
+                got: self.past.len(),
+            });
         }
         let nf = self.weights().len();
         let n = self.past.len() as f64;
@@ -463,17 +587,31 @@ impl Forecaster for AnalogEnsemble {
             .map(|f| {
                 let m = self.past.iter().map(|p| p.1[f]).sum::<f64>() / n;
                 let v = self.past.iter().map(|p| (p.1[f] - m).powi(2)).sum::<f64>() / n;
-                if v > 0.0 { 1.0 / v } else { 0.0 }
+                if v > 0.0 {
+                    1.0 / v
+                } else {
+                    0.0
+                }
             })
             .collect();
         Ok(())
     }
 
-    fn predict(&self, view: &View<'_>, horizon: usize, levels: &[f64]) -> Result<Forecast, ForecastError> {
+    fn predict(
+        &self,
+        view: &View<'_>,
+        horizon: usize,
+        levels: &[f64],
+    ) -> Result<Forecast, ForecastError> {
         if self.past.is_empty() {
             return Err(ForecastError::NotFitted(self.name()));
         }
-        let w: Vec<f64> = self.weights().iter().zip(&self.scale).map(|(a, b)| a * b).collect();
+        let w: Vec<f64> = self
+            .weights()
+            .iter()
+            .zip(&self.scale)
+            .map(|(a, b)| a * b)
+            .collect();
         let issue = view.issue();
         let (mut point, mut quantiles) = (Vec::new(), Vec::new());
         for i in issue..issue + horizon {
@@ -482,17 +620,33 @@ impl Forecaster for AnalogEnsemble {
                 .past
                 .iter()
                 .filter(|p| self.kind != AnalogKind::Solar || p.0 == h)
-                .map(|p| (p.1.iter().zip(&x).zip(&w).map(|((a, b), wf)| wf * (a - b) * (a - b)).sum::<f64>(), p.2))
+                .map(|p| {
+                    (
+                        p.1.iter()
+                            .zip(&x)
+                            .zip(&w)
+                            .map(|((a, b), wf)| wf * (a - b) * (a - b))
+                            .sum::<f64>(),
+                        p.2,
+                    )
+                })
                 .collect();
             let k = self.k.min(d.len()).max(1);
             if d.len() > k {
-                d.select_nth_unstable_by(k - 1, |a, b| a.0.total_cmp(&b.0).then(a.1.total_cmp(&b.1)));
+                d.select_nth_unstable_by(k - 1, |a, b| {
+                    a.0.total_cmp(&b.0).then(a.1.total_cmp(&b.1))
+                });
             }
             let ys = sorted_finite(d.iter().take(k).map(|p| p.1));
             point.push(ys.iter().sum::<f64>() / ys.len().max(1) as f64);
             quantiles.push(levels.iter().map(|&t| quantile_sorted(&ys, t)).collect());
         }
-        Ok(Forecast { issue, point, levels: levels.to_vec(), quantiles })
+        Ok(Forecast {
+            issue,
+            point,
+            levels: levels.to_vec(),
+            quantiles,
+        })
     }
 }
 
@@ -505,7 +659,13 @@ mod shipped_tests {
     use crate::model::Dataset;
 
     fn pinball_of(d: &Dataset, m: &mut dyn Forecaster, first: usize, days: usize) -> f64 {
-        let s = BacktestSettings { first_issue: first, end: first + 24 * days, step_h: 24, horizon: 24, levels: percentiles_99() };
+        let s = BacktestSettings {
+            first_issue: first,
+            end: first + 24 * days,
+            step_h: 24,
+            horizon: 24,
+            levels: percentiles_99(),
+        };
         let f = rolling_origin(d, m, &s).unwrap();
         score(&[(d, &f)], &s.levels).pinball
     }
@@ -513,24 +673,39 @@ mod shipped_tests {
     #[test]
     fn wind_models_beat_climatology_on_a_week_of_farm_1() {
         // Farm 1, history 2012-01-01 – 2012-08-31, issues 1–7 September 2012.
-        let d = read_wind(&shipped_dir().join("wind.csv.gz")).unwrap().remove(0);
+        let d = read_wind(&shipped_dir().join("wind.csv.gz"))
+            .unwrap()
+            .remove(0);
         let d = d.slice(0, 24 * 260);
         let first = 24 * 244; // 2012-09-01 01:00 UTC (the file starts at 01:00)
         let clim = pinball_of(&d, &mut Climatology::new(false), first, 7);
         let curve = pinball_of(&d, &mut WindPowerCurve::default(), first, 7);
         let analog = pinball_of(&d, &mut AnalogEnsemble::new(AnalogKind::Wind, 80), first, 7);
-        assert!(curve < 0.9 * clim && analog < 0.9 * clim, "climatology {clim}, curve {curve}, analog {analog}");
+        assert!(
+            curve < 0.9 * clim && analog < 0.9 * clim,
+            "climatology {clim}, curve {curve}, analog {analog}"
+        );
     }
 
     #[test]
     fn solar_models_beat_climatology_on_a_week_of_zone_1() {
         // Zone 1, history April 2012 – January 2013, issues 1–7 February 2013.
-        let d = read_solar(&shipped_dir().join("solar.csv.gz")).unwrap().remove(0);
+        let d = read_solar(&shipped_dir().join("solar.csv.gz"))
+            .unwrap()
+            .remove(0);
         let first = 24 * 306; // 2013-02-01 01:00 UTC
         let d = d.slice(0, first + 24 * 7);
         let clim = pinball_of(&d, &mut Climatology::new(true), first, 7);
         let reg = pinball_of(&d, &mut SolarRegression::default(), first, 7);
-        let analog = pinball_of(&d, &mut AnalogEnsemble::new(AnalogKind::Solar, 40), first, 7);
-        assert!(reg < clim && analog < clim, "climatology {clim}, regression {reg}, analog {analog}");
+        let analog = pinball_of(
+            &d,
+            &mut AnalogEnsemble::new(AnalogKind::Solar, 40),
+            first,
+            7,
+        );
+        assert!(
+            reg < clim && analog < clim,
+            "climatology {clim}, regression {reg}, analog {analog}"
+        );
     }
 }

