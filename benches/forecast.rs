@@ -29,6 +29,7 @@ fn load_models(c: &mut Criterion) {
         "mlr_vanilla",
         "mlr_recency",
         "mlr_arx",
+        "gbt",
     ] {
         fit.bench_function(name, |b| {
             b.iter(|| {
@@ -46,6 +47,7 @@ fn load_models(c: &mut Criterion) {
         "mlr_vanilla",
         "mlr_recency",
         "mlr_arx",
+        "gbt",
     ] {
         let mut m = Target::Load.model(name).expect("model");
         m.fit(&view).expect("fits");

@@ -121,14 +121,14 @@ pub fn score(runs: &[(&Dataset, &[Forecast])], levels: &[f64]) -> Scores {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::data::{read_load_e, shipped_dir};
     use crate::tracks::Target;
     use chrono::NaiveDate;
 
     /// Load from 2011-01-01 to 2012-03-01 (shipped data) and the index of 2012-01-01.
-    fn slice() -> (Dataset, usize) {
+    pub(crate) fn slice() -> (Dataset, usize) {
         let d = read_load_e(&shipped_dir().join("load_e.csv.gz")).unwrap();
         let at = |y, m, dd| {
             d.timeline
@@ -165,6 +165,7 @@ mod tests {
             "mlr_vanilla",
             "mlr_recency",
             "mlr_arx",
+            "gbt",
         ] {
             let mut m = Target::Load.model(name).unwrap();
             let clean =
@@ -188,7 +189,7 @@ mod tests {
             assert!(pf.point.iter().all(|v| v.is_finite()));
             // The test has teeth: changing the last hour *before* the issue changes the
             // forecast of the models that use recent load.
-            if name == "persistence" || name == "mlr_arx" {
+            if name == "persistence" || name == "mlr_arx" || name == "gbt" {
                 let mut touched = data.clone();
                 touched.target[issue - 1] += 500.0;
                 let mut m = Target::Load.model(name).unwrap();

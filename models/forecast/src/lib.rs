@@ -6,7 +6,8 @@
 //! - [`metrics`]: MAPE, RMSE, MAE, R², pinball loss, skill;
 //! - [`naive`]: persistence and seasonal naive; [`mlr`]: Hong's vanilla regression and
 //!   its recency / lagged-load extensions; [`renewable`]: climatology, a fitted wind power
-//!   curve and a solar regression, with quantiles from binned residuals;
+//!   curve and a solar regression, with quantiles from binned residuals; [`gbt`]:
+//!   gradient-boosted trees for load, solar and wind; [`ensemble`]: weighted combinations;
 //! - [`backtest`]: rolling-origin backtests; [`data`]: readers of the shipped GEFCom2014 copies.
 //!
 //! This crate depends on neither the kernel nor the network crates.
@@ -28,6 +29,7 @@ pub mod calendar;
 pub mod data;
 pub mod ensemble;
 mod error;
+pub mod gbt;
 pub mod linalg;
 pub mod metrics;
 pub mod mlr;

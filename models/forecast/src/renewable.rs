@@ -160,7 +160,7 @@ pub struct WindPowerCurve {
 }
 
 /// Speed, shear ratio and direction of one hour: `(v100_m_per_s, v10/v100, sin φ, cos φ)`.
-fn wind_inputs(
+pub(crate) fn wind_inputs(
     view: &View<'_>,
     cols: &[&[f64]; 4],
     names: &[&str; 4],
@@ -181,7 +181,7 @@ fn wind_inputs(
     ))
 }
 
-fn wind_cols<'a>(view: &View<'a>) -> Result<[&'a [f64]; 4], ForecastError> {
+pub(crate) fn wind_cols<'a>(view: &View<'a>) -> Result<[&'a [f64]; 4], ForecastError> {
     Ok([
         view.exog_named(WIND_NAMES[0], "power_curve")?,
         view.exog_named(WIND_NAMES[1], "power_curve")?,
@@ -190,7 +190,8 @@ fn wind_cols<'a>(view: &View<'a>) -> Result<[&'a [f64]; 4], ForecastError> {
     ])
 }
 
-const WIND_NAMES: [&str; 4] = ["u10_m_per_s", "v10_m_per_s", "u100_m_per_s", "v100_m_per_s"];
+pub(crate) const WIND_NAMES: [&str; 4] =
+    ["u10_m_per_s", "v10_m_per_s", "u100_m_per_s", "v100_m_per_s"];
 
 fn logistic(v: f64, c: f64, s: f64) -> f64 {
     1.0 / (1.0 + (-(v - c) / s).exp())
@@ -322,13 +323,19 @@ pub struct SolarRegression {
     dark: Vec<bool>,
 }
 
-const SOLAR_NAMES: [&str; 5] = ["ssrd_j_per_m2", "tsr_j_per_m2", "tcc", "rh_pct", "t2_k"];
+pub(crate) const SOLAR_NAMES: [&str; 5] =
+    ["ssrd_j_per_m2", "tsr_j_per_m2", "tcc", "rh_pct", "t2_k"];
 /// Per-hour block: 5 columns × 24 hours, then 7 global columns.
 const SOLAR_COLS: usize = 5 * 24 + 7;
 
 impl SolarRegression {
     /// Hourly increment of an accumulated field (reset at 01:00 UTC), in W/m².
-    fn hourly(view: &View<'_>, col: &[f64], name: &str, i: usize) -> Result<f64, ForecastError> {
+    pub(crate) fn hourly(
+        view: &View<'_>,
+        col: &[f64],
+        name: &str,
+        i: usize,
+    ) -> Result<f64, ForecastError> {
         let now = view.exog_at(col, i, name)?;
         let reset = view.timeline.calendar(i).hour == 1 || i == 0;
         let prev = if reset {
@@ -383,7 +390,7 @@ impl SolarRegression {
         ))
     }
 
-    fn cols<'a>(view: &View<'a>) -> Result<Vec<&'a [f64]>, ForecastError> {
+    pub(crate) fn cols<'a>(view: &View<'a>) -> Result<Vec<&'a [f64]>, ForecastError> {
         SOLAR_NAMES
             .iter()
             .map(|n| view.exog_named(n, "solar_regression"))
@@ -655,6 +662,7 @@ mod shipped_tests {
     use super::*;
     use crate::backtest::{rolling_origin, score, BacktestSettings};
     use crate::data::{read_solar, read_wind, shipped_dir};
+    use crate::gbt::{RenewableGbt, RenewableKind};
     use crate::metrics::percentiles_99;
     use crate::model::Dataset;
 
@@ -681,9 +689,15 @@ mod shipped_tests {
         let clim = pinball_of(&d, &mut Climatology::new(false), first, 7);
         let curve = pinball_of(&d, &mut WindPowerCurve::default(), first, 7);
         let analog = pinball_of(&d, &mut AnalogEnsemble::new(AnalogKind::Wind, 80), first, 7);
+        let gbt = pinball_of(
+            &d,
+            &mut RenewableGbt::new(RenewableKind::Wind, Default::default()),
+            first,
+            7,
+        );
         assert!(
-            curve < 0.9 * clim && analog < 0.9 * clim,
-            "climatology {clim}, curve {curve}, analog {analog}"
+            curve < 0.9 * clim && analog < 0.9 * clim && gbt < 0.9 * clim,
+            "climatology {clim}, curve {curve}, analog {analog}, gbt {gbt}"
         );
     }
 
@@ -703,9 +717,15 @@ mod shipped_tests {
             first,
             7,
         );
+        let gbt = pinball_of(
+            &d,
+            &mut RenewableGbt::new(RenewableKind::Solar, Default::default()),
+            first,
+            7,
+        );
         assert!(
-            reg < clim && analog < clim,
-            "climatology {clim}, regression {reg}, analog {analog}"
+            reg < clim && analog < clim && gbt < clim,
+            "climatology {clim}, regression {reg}, analog {analog}, gbt {gbt}"
         );
     }
 }

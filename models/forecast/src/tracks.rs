@@ -15,6 +15,7 @@ use serde::Serialize;
 
 use crate::backtest::{rolling_origin, score, BacktestSettings, Scores};
 use crate::ensemble::{Ensemble, EnsembleLoss};
+use crate::gbt::{Gbt, GbtSettings, RenewableGbt, RenewableKind};
 use crate::metrics::percentiles_99;
 use crate::mlr::{Mlr, MlrSettings};
 use crate::model::{Dataset, Forecast, Forecaster};
@@ -44,6 +45,7 @@ impl Target {
                 "mlr_vanilla",
                 "mlr_recency",
                 "mlr_arx",
+                "gbt",
                 "ensemble",
             ],
             Target::Solar => &[
@@ -51,6 +53,7 @@ impl Target {
                 "climatology",
                 "solar_regression",
                 "analog",
+                "gbt",
                 "ensemble",
             ],
             Target::Wind => &[
@@ -58,6 +61,7 @@ impl Target {
                 "climatology",
                 "power_curve",
                 "analog",
+                "gbt",
                 "ensemble",
             ],
         }
@@ -133,6 +137,13 @@ impl Target {
             (Target::Load, "mlr_vanilla") => Box::new(Mlr::new(MlrSettings::vanilla())),
             (Target::Load, "mlr_recency") => Box::new(Mlr::new(MlrSettings::recency())),
             (Target::Load, "mlr_arx") => Box::new(Mlr::new(MlrSettings::arx())),
+            (Target::Load, "gbt") => Box::new(Gbt::new(GbtSettings::default())),
+            (Target::Solar, "gbt") => {
+                Box::new(RenewableGbt::new(RenewableKind::Solar, Default::default()))
+            }
+            (Target::Wind, "gbt") => {
+                Box::new(RenewableGbt::new(RenewableKind::Wind, Default::default()))
+            }
             (Target::Solar | Target::Wind, "persistence") => bounded("persistence", 24),
             (Target::Solar, "climatology") => Box::new(Climatology::new(true)),
             (Target::Wind, "climatology") => Box::new(Climatology::new(false)),
