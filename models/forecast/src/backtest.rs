@@ -165,6 +165,8 @@ pub(crate) mod tests {
             "mlr_vanilla",
             "mlr_recency",
             "mlr_arx",
+            "mstl_ets",
+            "sarimax",
             "gbt",
         ] {
             let mut m = Target::Load.model(name).unwrap();
@@ -189,7 +191,7 @@ pub(crate) mod tests {
             assert!(pf.point.iter().all(|v| v.is_finite()));
             // The test has teeth: changing the last hour *before* the issue changes the
             // forecast of the models that use recent load.
-            if name == "persistence" || name == "mlr_arx" || name == "gbt" {
+            if ["persistence", "mlr_arx", "mstl_ets", "sarimax", "gbt"].contains(&name) {
                 let mut touched = data.clone();
                 touched.target[issue - 1] += 500.0;
                 let mut m = Target::Load.model(name).unwrap();

@@ -7,7 +7,8 @@
 //! - [`naive`]: persistence and seasonal naive; [`mlr`]: Hong's vanilla regression and
 //!   its recency / lagged-load extensions; [`renewable`]: climatology, a fitted wind power
 //!   curve and a solar regression, with quantiles from binned residuals; [`gbt`]:
-//!   gradient-boosted trees for load, solar and wind; [`ensemble`]: weighted combinations;
+//!   gradient-boosted trees for load, solar and wind; [`sarimax`]: regression with seasonal
+//!   ARMA errors; [`mstl`]: MSTL + ETS (augurs); [`ensemble`]: weighted combinations;
 //! - [`backtest`]: rolling-origin backtests; [`data`]: readers of the shipped GEFCom2014 copies.
 //!
 //! This crate depends on neither the kernel nor the network crates.
@@ -34,9 +35,11 @@ pub mod linalg;
 pub mod metrics;
 pub mod mlr;
 pub mod model;
+pub mod mstl;
 pub mod naive;
 pub mod quantile;
 pub mod renewable;
+pub mod sarimax;
 pub mod tracks;
 
 pub use error::ForecastError;

@@ -235,6 +235,22 @@ impl Mlr {
     }
 }
 
+impl Mlr {
+    /// Issue index of the last solve of the coefficients (0 before the first fit).
+    pub(crate) fn fitted_at(&self) -> usize {
+        self.fitted_at
+    }
+
+    /// The regression's value at hour `i` with the current coefficients, if its inputs exist.
+    pub(crate) fn fitted_value(&self, view: &View<'_>, temp: &[f64], i: usize) -> Option<f64> {
+        if self.beta.is_empty() {
+            return None;
+        }
+        self.row(view, temp, view.target, i)
+            .map(|x| dot_sparse(&x, &self.beta))
+    }
+}
+
 impl Forecaster for Mlr {
     fn name(&self) -> String {
         self.settings.name.clone()

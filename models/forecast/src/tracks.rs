@@ -19,8 +19,10 @@ use crate::gbt::{Gbt, GbtSettings, RenewableGbt, RenewableKind};
 use crate::metrics::percentiles_99;
 use crate::mlr::{Mlr, MlrSettings};
 use crate::model::{Dataset, Forecast, Forecaster};
+use crate::mstl::{MstlEts, MstlSettings};
 use crate::naive::LagNaive;
 use crate::renewable::{AnalogEnsemble, AnalogKind, Climatology, SolarRegression, WindPowerCurve};
+use crate::sarimax::{Sarimax, SarimaxSettings};
 use crate::ForecastError;
 
 /// A forecasting track.
@@ -45,6 +47,8 @@ impl Target {
                 "mlr_vanilla",
                 "mlr_recency",
                 "mlr_arx",
+                "mstl_ets",
+                "sarimax",
                 "gbt",
                 "ensemble",
             ],
@@ -137,6 +141,8 @@ impl Target {
             (Target::Load, "mlr_vanilla") => Box::new(Mlr::new(MlrSettings::vanilla())),
             (Target::Load, "mlr_recency") => Box::new(Mlr::new(MlrSettings::recency())),
             (Target::Load, "mlr_arx") => Box::new(Mlr::new(MlrSettings::arx())),
+            (Target::Load, "mstl_ets") => Box::new(MstlEts::new(MstlSettings::default())),
+            (Target::Load, "sarimax") => Box::new(Sarimax::new(SarimaxSettings::default())),
             (Target::Load, "gbt") => Box::new(Gbt::new(GbtSettings::default())),
             (Target::Solar, "gbt") => {
                 Box::new(RenewableGbt::new(RenewableKind::Solar, Default::default()))
