@@ -79,29 +79,18 @@ impl Target {
         }
     }
 
-    /// A fresh model by name. `ensemble` combines every other model of the track except
-    /// persistence for load (weights on the MSE of the validation year 2012) and every
-    /// other model for solar and wind (weights on the pinball loss of the last 61 / 91 days
-    /// before the test month).
+    /// A fresh model by name. `ensemble` combines, for load, SARIMAX, GBT, the ARX and
+    /// recency regressions and MSTL + ETS (weights on the MSE of the validation year 2012),
+    /// and every other model for solar and wind (weights on the pinball loss of the last
+    /// 61 / 91 days before the test month).
     pub fn model(self, name: &str) -> Result<Box<dyn Forecaster>, ForecastError> {
         if self == Target::Load && name == "ensemble" {
-            // Sister forecasts (Nowotarski et al. 2016): lagged-load regressions that differ
-            // in their temperature lags, plus the recency model without lagged load.
-            let sister = |lags, means| -> Box<dyn Forecaster> {
-                Box::new(Mlr::new(MlrSettings {
-                    name: format!("mlr_arx_l{lags}_d{means}"),
-                    lag_hours: lags,
-                    daily_means: means,
-                    ..MlrSettings::arx()
-                }))
-            };
-            let members = vec![
-                sister(0, 1),
-                sister(3, 2),
-                sister(6, 1),
-                sister(2, 0),
-                Box::new(Mlr::new(MlrSettings::recency())) as Box<dyn Forecaster>,
-            ];
+            // Diverse members: regression with ARMA errors, trees, the lagged-load and the
+            // recency regressions, and the univariate MSTL + ETS.
+            let members = ["sarimax", "gbt", "mlr_arx", "mlr_recency", "mstl_ets"]
+                .iter()
+                .map(|m| self.model(m))
+                .collect::<Result<Vec<_>, _>>()?;
             return Ok(Box::new(Ensemble::new(
                 "ensemble",
                 members,
