@@ -29,6 +29,8 @@ fn load_models(c: &mut Criterion) {
         "mlr_vanilla",
         "mlr_recency",
         "mlr_arx",
+        "mstl_ets",
+        "sarimax",
         "gbt",
     ] {
         fit.bench_function(name, |b| {
@@ -47,6 +49,8 @@ fn load_models(c: &mut Criterion) {
         "mlr_vanilla",
         "mlr_recency",
         "mlr_arx",
+        "mstl_ets",
+        "sarimax",
         "gbt",
     ] {
         let mut m = Target::Load.model(name).expect("model");
