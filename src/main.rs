@@ -13,6 +13,7 @@ use clap::{Parser, Subcommand};
 use gridsim_networks::output::SolutionDocument;
 use gridsim_networks::{matpower, Case, Network};
 
+mod cmd_forecast;
 mod cmd_n1;
 mod cmd_opf;
 mod cmd_pf;
@@ -40,6 +41,9 @@ enum Command {
     Opf(cmd_opf::OpfArgs),
     /// N-1 contingency analysis: every single-branch outage (or a list), DC screening or AC.
     N1(cmd_n1::N1Args),
+    /// Load, solar and wind forecasting: backtests on GEFCom2014.
+    #[command(subcommand)]
+    Forecast(cmd_forecast::ForecastCommand),
     /// Unit commitment of a PGLib-UC instance (tight MILP on HiGHS), with prices.
     Uc(cmd_uc::Args),
     /// Runs the validation suite against MATPOWER's reference solutions; exit 1 on a mismatch.
@@ -58,6 +62,7 @@ fn main() -> ExitCode {
         Command::Opf(args) => cmd_opf::run(&args),
         Command::N1(args) => cmd_n1::run(&args),
         Command::Uc(args) => Ok(cmd_uc::run(args)),
+        Command::Forecast(c) => Ok(cmd_forecast::run(c)),
         Command::Validate(args) => Ok(cmd_validate::run(&args)),
         Command::Run(args) => cmd_run::run(&args),
         Command::Check(args) => cmd_run::check(&args),

@@ -1,0 +1,260 @@
+//! `gridsim forecast backtest`: rolling-origin backtests of the forecasters on the shipped GEFCom2014 data.
+//!
+//! Prints a metrics table (one row per model) or, with `--json`, one JSON object; with
+//! `--out DIR` writes every forecast with its 99 quantiles as CSV (`<target>_<model>.csv`).
+//! Exit codes: 0 done, 2 input error (unknown model, unreadable data, unsupported horizon).
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Args, Subcommand, ValueEnum};
+use gridsim_forecast::metrics::skill;
+use gridsim_forecast::tracks::{run_model, ModelRun, Target};
+use gridsim_forecast::{data, Dataset};
+
+/// `gridsim forecast …` subcommands.
+#[derive(Subcommand)]
+pub enum ForecastCommand {
+    /// Rolling-origin backtest on GEFCom2014 (load: test 2013–2014; solar: April 2013; wind: December 2013).
+    Backtest(BacktestArgs),
+}
+
+/// The track to backtest.
+#[derive(Clone, Copy, ValueEnum)]
+pub enum TargetArg {
+    /// Hourly load of GEFCom2014-E with actual temperature.
+    Load,
+    /// Three solar plants, ECMWF forecasts.
+    Solar,
+    /// Ten wind farms, ECMWF forecasts.
+    Wind,
+}
+
+/// Arguments of `gridsim forecast backtest`.
+#[derive(Args)]
+pub struct BacktestArgs {
+    /// The track.
+    #[arg(long)]
+    target: TargetArg,
+    /// A model name, or `all` (load: persistence, seasonal_naive, mlr_vanilla, mlr_recency,
+    /// mlr_arx; solar: persistence, climatology, solar_regression; wind: persistence,
+    /// climatology, power_curve).
+    #[arg(long, default_value = "all")]
+    model: String,
+    /// Hours forecast at each daily issue time.
+    #[arg(long, default_value_t = 24)]
+    horizon: usize,
+    /// Print one JSON object on stdout.
+    #[arg(long)]
+    json: bool,
+    /// Write the forecasts (point and 99 quantiles) as CSV into this folder.
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Folder with load_e.csv.gz, solar.csv.gz and wind.csv.gz (default: the project's shipped copies).
+    #[arg(long)]
+    data: Option<PathBuf>,
+}
+
+fn load(target: Target, dir: &Path) -> Result<Vec<Dataset>, gridsim_forecast::ForecastError> {
+    match target {
+        Target::Load => data::read_load_e(&dir.join("load_e.csv.gz")).map(|d| vec![d]),
+        Target::Solar => data::read_solar(&dir.join("solar.csv.gz")),
+        Target::Wind => data::read_wind(&dir.join("wind.csv.gz")),
+    }
+}
+
+fn fmt_opt(v: Option<f64>, digits: usize) -> String {
+    v.filter(|x| x.is_finite())
+        .map_or("-".into(), |x| format!("{x:.digits$}"))
+}
+
+fn write_csv(
+    dir: &Path,
+    target: &str,
+    run: &ModelRun,
+    sets: &[Dataset],
+) -> std::io::Result<PathBuf> {
+    std::fs::create_dir_all(dir)?;
+    let path = dir.join(format!("{target}_{}.csv", run.model));
+    let mut w = std::io::BufWriter::new(std::fs::File::create(&path)?);
+    let levels = run
+        .forecasts
+        .iter()
+        .flatten()
+        .next()
+        .map(|f| f.levels.clone())
+        .unwrap_or_default();
+    write!(w, "series,issue_time,time,step,actual,point")?;
+    for t in &levels {
+        write!(w, ",q{:02}", (t * 100.0).round() as u32)?;
+    }
+    writeln!(w)?;
+    for (d, fs) in sets.iter().zip(&run.forecasts) {
+        for f in fs {
+            for (k, (p, qs)) in f.point.iter().zip(&f.quantiles).enumerate() {
+                let i = f.issue + k;
+                let y = d.target.get(i).copied().unwrap_or(f64::NAN);
+                write!(
+                    w,
+                    "{},{},{},{},{},{p}",
+                    d.name,
+                    d.timeline.label(f.issue),
+                    d.timeline.label(i),
+                    k + 1,
+                    if y.is_finite() {
+                        y.to_string()
+                    } else {
+                        String::new()
+                    }
+                )?;
+                for q in qs {
+                    write!(w, ",{q}")?;
+                }
+                writeln!(w)?;
+            }
+        }
+    }
+    w.flush()?;
+    Ok(path)
+}
+
+/// Runs `gridsim forecast …`.
+pub fn run(cmd: ForecastCommand) -> ExitCode {
+    match cmd {
+        ForecastCommand::Backtest(a) => backtest(a),
+    }
+}
+
+fn backtest(a: BacktestArgs) -> ExitCode {
+    let (target, tname) = match a.target {
+        TargetArg::Load => (Target::Load, "load"),
+        TargetArg::Solar => (Target::Solar, "solar"),
+        TargetArg::Wind => (Target::Wind, "wind"),
+    };
+    let models: Vec<String> = if a.model == "all" {
+        target.models().iter().map(|s| s.to_string()).collect()
+    } else if target.models().contains(&a.model.as_str()) {
+        vec![a.model.clone()]
+    } else {
+        eprintln!(
+            "error: unknown model `{}` for --target {tname}; expected all or one of: {}",
+            a.model,
+            target.models().join(", ")
+        );
+        return ExitCode::from(2);
+    };
+    if a.horizon == 0 {
+        eprintln!("error: --horizon must be at least 1 hour");
+        return ExitCode::from(2);
+    }
+    let dir = a.data.clone().unwrap_or_else(data::shipped_dir);
+    let sets = match load(target, &dir) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    // The references of the skill scores run even when not asked for.
+    let mut wanted = models.clone();
+    for r in ["persistence", target.reference()] {
+        if !wanted.iter().any(|m| m == r) {
+            wanted.push(r.to_string());
+        }
+    }
+    let mut runs = Vec::new();
+    for m in &wanted {
+        match run_model(target, m, &sets, a.horizon) {
+            Ok(r) => {
+                eprintln!(
+                    "{tname} {m}: {:.2} s (fits, updates and forecasts)",
+                    r.elapsed_s
+                );
+                runs.push(r);
+            }
+            // With `all`, a model that does not support the horizon is skipped, not fatal.
+            Err(e @ gridsim_forecast::ForecastError::Setting(_)) if a.model == "all" => {
+                eprintln!("skipped: {tname} {m}: {e}");
+            }
+            Err(e) => {
+                eprintln!("error: {tname} {m}: {e}");
+                return ExitCode::from(2);
+            }
+        }
+    }
+    let find = |name: &str| runs.iter().find(|r| r.model == name);
+    let (Some(pers), Some(reference)) = (find("persistence"), find(target.reference())) else {
+        return ExitCode::from(2);
+    };
+    let (rmse_p, pin_r) = (pers.scores.point.rmse, reference.scores.pinball);
+    let shown: Vec<&ModelRun> = models.iter().filter_map(|m| find(m)).collect();
+    if a.json {
+        let rows: Vec<serde_json::Value> = shown
+            .iter()
+            .map(|r| {
+                serde_json::json!({
+                    "model": r.model,
+                    "n": r.scores.point.n,
+                    "mape_pct": r.scores.point.mape_pct,
+                    "rmse": r.scores.point.rmse,
+                    "mae": r.scores.point.mae,
+                    "r2": r.scores.point.r2,
+                    "pinball": r.scores.pinball,
+                    "rmse_skill_vs_persistence": skill(r.scores.point.rmse, rmse_p),
+                    "pinball_skill_vs_reference": skill(r.scores.pinball, pin_r),
+                    "elapsed_s": r.elapsed_s,
+                })
+            })
+            .collect();
+        let doc = serde_json::json!({
+            "target": tname,
+            "horizon_h": a.horizon,
+            "quantile_levels": 99,
+            "reference": target.reference(),
+            "series": sets.iter().map(|d| d.name.clone()).collect::<Vec<_>>(),
+            "models": rows,
+        });
+        println!("{doc}");
+    } else {
+        println!(
+            "{:<18} {:>7} {:>8} {:>10} {:>10} {:>7} {:>10} {:>12} {:>12}",
+            "model",
+            "n",
+            "MAPE %",
+            "RMSE",
+            "MAE",
+            "R²",
+            "pinball",
+            "skill RMSE",
+            format!("skill pin/{}", &target.reference()[..4])
+        );
+        for r in &shown {
+            let p = &r.scores.point;
+            println!(
+                "{:<18} {:>7} {:>8} {:>10.4} {:>10.4} {:>7.4} {:>10.5} {:>12.4} {:>12.4}",
+                r.model,
+                p.n,
+                fmt_opt(p.mape_pct, 3),
+                p.rmse,
+                p.mae,
+                p.r2,
+                r.scores.pinball,
+                skill(p.rmse, rmse_p),
+                skill(r.scores.pinball, pin_r)
+            );
+        }
+    }
+    if let Some(out) = &a.out {
+        for r in &shown {
+            match write_csv(out, tname, r, &sets) {
+                Ok(p) => eprintln!("wrote {}", p.display()),
+                Err(e) => {
+                    eprintln!("error: {}: {e}", out.display());
+                    return ExitCode::from(2);
+                }
+            }
+        }
+    }
+    ExitCode::SUCCESS
+}
