@@ -28,6 +28,10 @@ pub(crate) struct RunArgs {
     /// Output folder for replications.csv and summary.csv (default: out/<scenario name>).
     #[arg(long)]
     out: Option<PathBuf>,
+    /// Also write every run's per-step time series (time, load, generation, losses, unserved,
+    /// lowest voltage, highest loading, cost) to OUT/series/<strategy>/rep<NNNNNN>.csv.
+    #[arg(long)]
+    series: bool,
 }
 
 /// Runs the study: exit 0 when every replication ran.
@@ -48,7 +52,13 @@ pub(crate) fn run(a: &RunArgs) -> Outcome {
     let file =
         std::fs::File::create(&path).map_err(|e| InputError(format!("{}: {e}", path.display())))?;
     let t0 = std::time::Instant::now();
-    let table = match study.run(start, end, a.threads, std::io::BufWriter::new(file)) {
+    let table = match study.run(
+        start,
+        end,
+        a.threads,
+        (a.series || study.scenario().scenario.time_series).then_some(dir.as_path()),
+        std::io::BufWriter::new(file),
+    ) {
         Ok(t) => t,
         Err(e) => {
             eprintln!("study failed: {e}");

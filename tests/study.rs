@@ -145,11 +145,44 @@ fn results_are_byte_identical_at_one_and_two_threads() {
     let scn = scenario("ev_feeder_day");
     let one = scratch("threads_1");
     let two = scratch("threads_2");
-    run(&scn, &one, &["--replications", "4", "--threads", "1"]);
-    run(&scn, &two, &["--replications", "4", "--threads", "2"]);
-    for f in ["replications.csv", "summary.csv"] {
+    run(
+        &scn,
+        &one,
+        &["--replications", "4", "--threads", "1", "--series"],
+    );
+    run(
+        &scn,
+        &two,
+        &["--replications", "4", "--threads", "2", "--series"],
+    );
+    let mut files = vec!["replications.csv".to_string(), "summary.csv".to_string()];
+    for strategy in ["uncontrolled", "edf", "llf"] {
+        for rep in 0..4 {
+            files.push(format!("series/{strategy}/rep{rep:06}.csv"));
+        }
+    }
+    for f in &files {
         assert_eq!(read(&one.join(f)), read(&two.join(f)), "{f} differs");
     }
+    // The series add up to the run's totals: Σ load_mw × 5 min = load_mwh, to 1e-9.
+    let (h, rows) = table(&one.join("replications.csv"));
+    let (sh, srows) = table(&one.join("series/llf/rep000002.csv"));
+    assert_eq!(srows.len(), 288);
+    let load_col = column(&sh, "load_mw");
+    let from_series: f64 = srows
+        .iter()
+        .map(|r| r[load_col].parse::<f64>().expect("number") * 5.0 / 60.0)
+        .sum();
+    let row = rows
+        .iter()
+        .find(|r| r[0] == "2" && r[1] == "llf")
+        .expect("replication 2, llf");
+    let total: f64 = row[column(&h, "load_mwh")].parse().expect("number");
+    assert!(
+        (from_series - total).abs() <= 1e-9 * total,
+        "{from_series} vs {total}"
+    );
+    assert_eq!(&srows[0][0], "2019-03-05T08:00:00Z");
 }
 
 #[test]

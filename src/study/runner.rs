@@ -131,7 +131,14 @@ impl Study {
     }
 
     /// Runs replication `rep` of strategy `strategy`: its metrics in a fixed order.
-    pub fn run_one(&self, rep: u64, strategy: &StrategySpec) -> Result<Vec<(String, f64)>, String> {
+    /// With `series`, the per-step time series goes to `series/<strategy>/rep<NNNNNN>.csv` in
+    /// that folder.
+    pub fn run_one(
+        &self,
+        rep: u64,
+        strategy: &StrategySpec,
+        series: Option<&Path>,
+    ) -> Result<Vec<(String, f64)>, String> {
         let sc = &self.scenario;
         let every = SimDuration::from_minutes(i64::from(sc.scenario.resolution_min));
         let n_steps = sc.n_steps();
@@ -168,6 +175,16 @@ impl Study {
             .any(|f| matches!(f.1, FailingElement::Branch(_)))
         {
             world.declare_sums(&["branch_outage_h"]);
+        }
+        if let Some(dir) = series {
+            let folder = dir.join("series").join(&strategy.name);
+            std::fs::create_dir_all(&folder).map_err(|e| format!("{}: {e}", folder.display()))?;
+            let path = folder.join(format!("rep{rep:06}.csv"));
+            let file =
+                std::fs::File::create(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+            world
+                .stream_series(csv::Writer::from_writer(std::io::BufWriter::new(file)))
+                .map_err(|e| format!("{}: {e}", path.display()))?;
         }
         let mut sim: Simulation<GridWorld, Tick> = Simulation::new(world, sc.scenario.seed, rep);
         for spec in &sc.scenario.agents {
@@ -217,7 +234,8 @@ impl Study {
             .checked_add(SimDuration::from_ms(every.as_ms() * n_steps as i64))
             .ok_or("the horizon overflows the simulation clock")?;
         sim.run_until(end).map_err(|e| e.to_string())?;
-        let (world, _) = sim.into_parts();
+        let (mut world, _) = sim.into_parts();
+        world.finish_series()?;
         let mut m = world.into_metrics();
         if let (Some(req), Some(del)) =
             (m_get(&m, "ev_requested_kwh"), m_get(&m, "ev_delivered_kwh"))
@@ -301,12 +319,14 @@ impl Study {
     }
 
     /// Runs replications `start..end` of every strategy with `threads` workers, streaming
-    /// `replications.csv` to `out` in replication order.
+    /// `replications.csv` to `out` in replication order; with `series`, each run's per-step
+    /// time series into that folder (see [`Study::run_one`]).
     pub fn run(
         &self,
         start: u64,
         end: u64,
         threads: usize,
+        series: Option<&Path>,
         out: impl std::io::Write,
     ) -> Result<Replications, String> {
         let settings = MonteCarloSettings {
@@ -319,7 +339,12 @@ impl Study {
             self.scenario
                 .strategies
                 .iter()
-                .map(|s| Ok(StrategyRow::new(s.name.clone(), self.run_one(rep, s)?)))
+                .map(|s| {
+                    Ok(StrategyRow::new(
+                        s.name.clone(),
+                        self.run_one(rep, s, series)?,
+                    ))
+                })
                 .collect()
         })
         .map_err(|e| e.to_string())

@@ -64,6 +64,10 @@ pub struct Scenario {
     /// Base loads that follow regional profiles (default: the case's loads, constant).
     #[serde(default)]
     pub load_profile: Option<LoadProfileSpec>,
+    /// Write every run's per-step time series next to the results (as `gridsim run
+    /// --series`; default false).
+    #[serde(default)]
+    pub time_series: bool,
 }
 
 /// Time series in the RTS-GMLC layout (`Year,Month,Day,Period,<columns>`), shipped or a file.
@@ -734,6 +738,20 @@ impl Scenario {
                 at(
                     &needle,
                     format!("strategy {:?}: the name is used twice", s.name),
+                );
+            }
+            if s.name.is_empty()
+                || !s
+                    .name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+            {
+                at(
+                    &needle,
+                    format!(
+                        "strategy {:?}: expected a name of letters, digits, '_', '-' or '.' (it names files and columns)",
+                        s.name
+                    ),
                 );
             }
             seen.push(&s.name);

@@ -17,6 +17,8 @@
 //! The price signal seen by batteries is SCE's TOU-EV-4 energy price (shipped with the EV
 //! data) at the feeder's local time (UTC − 8 h), in $/MWh.
 
+use std::fs::File;
+use std::io::BufWriter;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -70,6 +72,8 @@ pub struct GridWorld {
     dispatch: Option<Box<EconomicDispatch>>,
     /// Islands, for spreading shed load over an island's buses.
     topo: TopologyCache,
+    /// Per-step time series of this run, streamed to CSV when asked for.
+    series: Option<csv::Writer<BufWriter<File>>>,
     /// The last sun ephemeris computed: (step, ΔT, ephemeris).
     ephemeris: Option<(SimTime, f64, Ephemeris)>,
     last: Option<PowerFlowResult>,
@@ -190,6 +194,7 @@ impl GridWorld {
             dispatch,
             topo: TopologyCache::default(),
             ephemeris: None,
+            series: None,
             last: None,
             start,
             dt_s,
@@ -308,7 +313,7 @@ impl GridWorld {
     }
 
     /// Applies the injections, solves, accumulates the metrics, clears the injections.
-    fn solve_step(&mut self) {
+    fn solve_step(&mut self, now: SimTime) -> Result<(), String> {
         let pu = self.net.per_unit();
         for i in 0..self.net.n_bus() {
             self.net.pd_pu[i] = self.base_pd_pu[i] - pu.to_pu(self.inj_p_mw[i]);
@@ -338,8 +343,9 @@ impl GridWorld {
         } else {
             self.metrics.add("pf_failed_steps", 1.0);
         }
+        let mut row = None;
         if let Some(res) = &self.last {
-            judge(
+            let f = judge(
                 &mut self.metrics,
                 &self.case,
                 &self.net,
@@ -352,10 +358,44 @@ impl GridWorld {
             if unserved_mw > 1e-6 {
                 self.metrics.add("loss_of_load_h", dt_h);
             }
+            row = Some((f, unserved_mw));
         }
         self.metrics.add("excess_generation_mwh", excess_mw * dt_h);
         self.inj_p_mw.iter_mut().for_each(|x| *x = 0.0);
         self.inj_q_mvar.iter_mut().for_each(|x| *x = 0.0);
+        if let (Some(w), Some((f, unserved_mw))) = (self.series.as_mut(), row) {
+            let time = (self.start + chrono::Duration::milliseconds(now.as_ms()))
+                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+            let fields = [
+                time,
+                u8::from(converged).to_string(),
+                f.load_mw.to_string(),
+                f.generation_mw.to_string(),
+                f.losses_mw.to_string(),
+                unserved_mw.to_string(),
+                excess_mw.to_string(),
+                f.vm_min_pu.to_string(),
+                f.max_branch_loading_pct.to_string(),
+                f.generation_cost_usd_per_h.to_string(),
+            ];
+            w.write_record(&fields).map_err(|e| e.to_string())?;
+        }
+        Ok(())
+    }
+
+    /// Streams this run's per-step series to `w` (header written now).
+    pub fn stream_series(&mut self, mut w: csv::Writer<BufWriter<File>>) -> Result<(), String> {
+        w.write_record(SERIES_HEADER).map_err(|e| e.to_string())?;
+        self.series = Some(w);
+        Ok(())
+    }
+
+    /// Flushes the series, if any.
+    pub fn finish_series(&mut self) -> Result<(), String> {
+        match self.series.as_mut() {
+            Some(w) => w.flush().map_err(|e| e.to_string()),
+            None => Ok(()),
+        }
     }
 }
 
@@ -372,7 +412,7 @@ fn judge(
     res: &PowerFlowResult,
     dt_h: f64,
     converged: bool,
-) {
+) -> StepFigures {
     let pu = net.per_unit();
     let mut load_mw = 0.0;
     let mut shunt_mw = 0.0;
@@ -435,7 +475,39 @@ fn judge(
     }
     m.max("generation_peak_mw", gen_mw);
     m.add("generation_cost_usd", cost * dt_h);
+    StepFigures {
+        load_mw,
+        generation_mw: gen_mw,
+        losses_mw,
+        vm_min_pu: vmin,
+        max_branch_loading_pct: max_loading,
+        generation_cost_usd_per_h: cost,
+    }
 }
+
+/// One step's figures as written to the time series.
+struct StepFigures {
+    load_mw: f64,
+    generation_mw: f64,
+    losses_mw: f64,
+    vm_min_pu: f64,
+    max_branch_loading_pct: f64,
+    generation_cost_usd_per_h: f64,
+}
+
+/// Header of a run's time series (one row per step).
+pub const SERIES_HEADER: [&str; 10] = [
+    "time_utc",
+    "pf_converged",
+    "load_mw",
+    "generation_mw",
+    "losses_mw",
+    "unserved_mw",
+    "excess_generation_mw",
+    "vm_min_pu",
+    "max_branch_loading_pct",
+    "generation_cost_usd_per_h",
+];
 
 /// The grid solve as a kernel model (phase `solve`, every step).
 pub struct GridModel {
@@ -454,8 +526,11 @@ impl Model<GridWorld, Tick> for GridModel {
         Ok(())
     }
     fn handle(&mut self, _: Tick, ctx: &mut Context<'_, GridWorld, Tick>) -> SimResult<()> {
-        ctx.world().solve_step();
-        Ok(())
+        let now = ctx.now();
+        match ctx.world().solve_step(now) {
+            Ok(()) => Ok(()),
+            Err(e) => Err(ctx.error(format!("writing the time series: {e}"))),
+        }
     }
 }
 
