@@ -43,6 +43,10 @@ pub struct Args {
     /// Write HiGHS's MIP log to this file.
     #[arg(long)]
     pub log: Option<PathBuf>,
+    /// A further HiGHS option for the MIP, `NAME=VALUE` (repeatable), e.g.
+    /// `--highs-option mip_heuristic_effort=0.3`.
+    #[arg(long = "highs-option", value_name = "NAME=VALUE")]
+    pub highs_options: Vec<String>,
 }
 
 fn series(names: &[&str], rows: &[Vec<f64>]) -> Value {
@@ -115,6 +119,16 @@ pub fn run(args: Args) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let mut highs_options = Vec::new();
+    for o in &args.highs_options {
+        match o.split_once('=') {
+            Some((n, v)) if !n.is_empty() => highs_options.push((n.to_string(), v.to_string())),
+            _ => {
+                eprintln!("error: --highs-option: expected NAME=VALUE, found {o:?}");
+                return ExitCode::from(2);
+            }
+        }
+    }
     let settings = UcSettings {
         mip_rel_gap: args.gap,
         time_limit_s: args.time_limit,
@@ -131,6 +145,7 @@ pub fn run(args: Args) -> ExitCode {
             _ => RootLpSolver::Choose,
         },
         log_file: args.log.clone(),
+        highs_options,
         ..UcSettings::default()
     };
     let r = match solve(&inst, &settings) {

@@ -6,7 +6,8 @@
 #   default instances: ../shared/data/pglib-uc/{rts_gmlc/*,ca/*,ferc/*}.json
 # env:   GRIDSIM (binary, default target/debug/gridsim under $CARGO_TARGET_DIR or ./target),
 #        TIME_LIMIT (s, default 300), GAP (default 1e-3), WARM (sub-mip|rounded-lp|none),
-#        LOGDIR (HiGHS logs, default /tmp/gridsim-uc-bench)
+#        LOGDIR (HiGHS logs, default /tmp/gridsim-uc-bench), EXTRA (further `gridsim uc`
+#        arguments, split on spaces, e.g. "--highs-option mip_heuristic_effort=0.3")
 # CPU s is the process's user CPU time (/usr/bin/time), load avg the 1-minute load at the end of
 # the run: on a shared machine the wall time is inflated, and HiGHS's time limit is wall clock.
 # Solve time is wall clock for the whole solve (root LP, warm start, MIP, dispatch LP); when
@@ -29,7 +30,7 @@ for f in "$@"; do
     name="$(basename "$(dirname "$f")")/$(basename "$f" .json)"
     log="$logdir/$(echo "$name" | tr / _)"
     set +e
-    /usr/bin/time -f "cpu_s=%U" -o "$log.time" "$bin" uc "$f" --threads 1 --time-limit "$tl" --gap "$gap" --warm-start "$warm" --log "$log.highs.log" >/dev/null 2>"$log.stderr"
+    /usr/bin/time -f "cpu_s=%U" -o "$log.time" "$bin" uc "$f" --threads 1 --time-limit "$tl" --gap "$gap" --warm-start "$warm" --log "$log.highs.log" ${EXTRA:-} >/dev/null 2>"$log.stderr"
     code=$?
     cpu="$(sed -n 's/^cpu_s=//p' "$log.time")"
     load="$(cut -d' ' -f1 /proc/loadavg)"

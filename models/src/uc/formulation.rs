@@ -455,6 +455,15 @@ fn startup_matching(
 }
 
 impl Formulation {
+    /// Columns, rows and integer columns.
+    pub fn size(&self) -> (usize, usize, usize) {
+        (
+            self.md.num_col(),
+            self.md.num_row(),
+            self.integer.iter().filter(|&&i| i).count(),
+        )
+    }
+
     /// Reads a schedule out of a solution vector (commitment rounded to the nearest integer).
     pub fn schedule(&self, inst: &UcInstance, x: &[f64]) -> UcSchedule {
         let val = |c: usize| x.get(c).copied().unwrap_or(0.0);

@@ -98,4 +98,4 @@ pub use model::{
     CostBreakdown, CostPoint, RenewableUnit, StartupCategory, ThermalUnit, UcInstance, UcSchedule,
 };
 pub use settings::{RootLpSolver, UcPenalties, UcSettings, WarmStart};
-pub use solve::{solve, UcResult, UcStatus};
+pub use solve::{lp_relaxation, solve, UcRelaxation, UcResult, UcStatus};

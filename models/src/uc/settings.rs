@@ -69,6 +69,9 @@ pub struct UcSettings {
     pub random_seed: i32,
     /// Append HiGHS's MIP log to this file (never to the console). Default none.
     pub log_file: Option<std::path::PathBuf>,
+    /// Further HiGHS options for the MIP, as (name, value in text form), set after gridsim's
+    /// own and so overriding them (e.g. `("mip_heuristic_effort", "0.3")`). Default none.
+    pub highs_options: Vec<(String, String)>,
 }
 
 impl Default for UcSettings {
@@ -83,6 +86,7 @@ impl Default for UcSettings {
             root_lp_solver: RootLpSolver::Choose,
             random_seed: 0,
             log_file: None,
+            highs_options: Vec::new(),
         }
     }
 }

@@ -162,6 +162,38 @@ fn remaining(start: Instant, limit: Option<f64>) -> Option<f64> {
     limit.map(|l| (l - start.elapsed().as_secs_f64()).max(1e-3))
 }
 
+/// The LP relaxation of the formulation [`solve`] builds, alone (no MIP): the root bound.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct UcRelaxation {
+    /// Optimal value ($); `None` when the LP is infeasible or stopped by the time limit.
+    pub lp_usd: Option<f64>,
+    /// Columns, rows and integer columns of the MILP.
+    pub size: (usize, usize, usize),
+    /// Wall-clock time of building and solving it (s).
+    pub solve_s: f64,
+}
+
+/// Solves the LP relaxation of `inst` (with `settings`' penalties, threads, time limit and
+/// root LP algorithm): a cheap, deterministic measure of the formulation's tightness.
+pub fn lp_relaxation(inst: &UcInstance, settings: &UcSettings) -> Result<UcRelaxation, UcError> {
+    settings.validate()?;
+    inst.validate()?;
+    let start = Instant::now();
+    let f = build(inst, settings.penalties.as_ref());
+    let size = f.size();
+    let lp = solve_lp_with(
+        &f.md,
+        settings.threads,
+        settings.time_limit_s,
+        settings.root_lp_solver,
+    )?;
+    Ok(UcRelaxation {
+        lp_usd: lp.ok().map(|s| s.objective),
+        size,
+        solve_s: start.elapsed().as_secs_f64(),
+    })
+}
+
 /// Solves `inst` with `settings`. Input problems are errors; infeasibility and time limits are
 /// statuses of the result.
 pub fn solve(inst: &UcInstance, settings: &UcSettings) -> Result<UcResult, UcError> {
@@ -169,11 +201,7 @@ pub fn solve(inst: &UcInstance, settings: &UcSettings) -> Result<UcResult, UcErr
     inst.validate()?;
     let start = Instant::now();
     let f = build(inst, settings.penalties.as_ref());
-    let size = (
-        f.md.num_col(),
-        f.md.num_row(),
-        f.integer.iter().filter(|&&i| i).count(),
-    );
+    let size = f.size();
     let threads = settings.threads;
     let limit = settings.time_limit_s;
     let finish = |mut r: UcResult| {
@@ -245,6 +273,9 @@ pub fn solve(inst: &UcInstance, settings: &UcSettings) -> Result<UcResult, UcErr
         for (n, v) in opts {
             h.set_option(n, &v).map_err(UcError::Solver)?;
         }
+    }
+    for (n, v) in &settings.highs_options {
+        h.set_option_text(n, v).map_err(UcError::Settings)?;
     }
     h.pass_model(&f.md).map_err(UcError::Solver)?;
     h.set_integrality(&f.integer).map_err(UcError::Solver)?;

@@ -193,6 +193,23 @@ impl Highs {
         }
     }
 
+    /// Sets one option from its text form (`"true"`, `"3"`, `"0.25"`, `"ipm"`), parsed by HiGHS
+    /// according to the option's type; an unknown name or an unparsable value is an error.
+    pub fn set_option_text(&mut self, name: &str, value: &str) -> Result<(), String> {
+        let cname =
+            CString::new(name).map_err(|_| format!("option name {name:?} contains a NUL"))?;
+        let cval =
+            CString::new(value).map_err(|_| format!("option value {value:?} contains a NUL"))?;
+        // SAFETY: valid instance and NUL-terminated strings.
+        let status =
+            unsafe { hs::Highs_setOptionValue(self.raw(), cname.as_ptr(), cval.as_ptr()) };
+        if status == hs::kHighsStatusError {
+            Err(format!("HiGHS rejected option {name} = {value}"))
+        } else {
+            Ok(())
+        }
+    }
+
     /// Replaces the model (and discards any basis).
     pub fn pass_model(&mut self, m: &ModelData) -> Result<(), String> {
         m.check()?;
