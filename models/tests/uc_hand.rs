@@ -25,9 +25,10 @@ fn assert_cost(r: &gridsim_models::uc::UcResult, expected: f64) {
 #[test]
 fn min_up_time_holds_a_unit_on() {
     // A: 0–100 MW at 10 $/MWh, on. B: 20–100 MW, 500 $/h at 20 MW then 20 $/MWh, off, UT = 3.
-    // Demand 50, 120, 50, 50: B must start in period 2 (120 > 100) and stay on through 4 at
-    // 20 MW. Costs: t1 A50 = 500; t2 A100 + B20 = 1000 + 500; t3, t4 A30 + B20 = 800 each.
-    // Total 3,600 (3,000 if B could leave after period 2).
+    // Demand 50, 120, 50, 50: B must be on in period 2 (120 > 100) and, started at no cost,
+    // stays on three periods at 20 MW: 1–3 or 2–4, which tie. Costs of 2–4: t1 A50 = 500;
+    // t2 A100 + B20 = 1000 + 500; t3, t4 A30 + B20 = 800 each. Total 3,600 (3,000 if B could
+    // leave after period 2).
     let mut b = unit("B", 20.0, 100.0, 500.0, 20.0, None, 0.0);
     b.min_up_h = 3;
     let inst = instance(
@@ -37,7 +38,11 @@ fn min_up_time_holds_a_unit_on() {
     );
     let r = solve_checked(&inst, &exact());
     assert_cost(&r, 3600.0);
-    assert_eq!(on(&r, 1), [0, 1, 1, 1]);
+    let b_on = on(&r, 1);
+    assert!(
+        b_on == [0, 1, 1, 1] || b_on == [1, 1, 1, 0],
+        "B on {b_on:?}: expected three periods around period 2"
+    );
 }
 
 #[test]

@@ -283,9 +283,31 @@ fn unit_rows(b: &mut Builder, g: &ThermalUnit, gc: &[UnitCols], nt: usize) {
         // Generation limits on p + r (Morales-España et al.; Gentile et al. when UT = 1).
         let next_w = (t + 1 < nt).then(|| gc[t + 1].w);
         let base = [(c.p, 1.0), (c.r, 1.0), (c.u, -span)];
+        // Earlier starts still inside the startup ramp (Pan and Guan; KOW): a unit started in
+        // t − i holds p + r ≤ SU' − P̲ + i·RU in t. With the w(t+1) term the window stays below
+        // UT so that no on spell holds two of these events.
+        let ramp_starts = |last: usize| -> Vec<(usize, f64)> {
+            (1..=last.min(t))
+                .map(|i| (gc[t - i].v, span - span.min(su - pmin + i as f64 * ru)))
+                .take_while(|&(_, k)| k > 1e-9)
+                .collect()
+        };
         match next_w {
             Some(nw) if ut > 1 => {
-                b.row(&[base[0], base[1], base[2], (c.v, a), (nw, bb)], -INF, 0.0);
+                let mut e = vec![base[0], base[1], base[2], (c.v, a), (nw, bb)];
+                e.extend(ramp_starts(ut - 2));
+                b.row(&e, -INF, 0.0);
+                // Later shutdowns inside the shutdown ramp: a unit that shuts down in t + j
+                // holds p ≤ SD' − P̲ + (j − 1)·RD in t (output only: reserve is not ramped down).
+                let downs: Vec<(usize, f64)> = (2..ut.min(nt - t))
+                    .map(|j| (gc[t + j].w, span - span.min(sd - pmin + (j - 1) as f64 * rd)))
+                    .take_while(|&(_, k)| k > 1e-9)
+                    .collect();
+                if !downs.is_empty() {
+                    let mut e = vec![(c.p, 1.0), base[2], (c.v, a), (nw, bb)];
+                    e.extend(downs);
+                    b.row(&e, -INF, 0.0);
+                }
             }
             Some(nw) => {
                 b.row(
@@ -312,7 +334,9 @@ fn unit_rows(b: &mut Builder, g: &ThermalUnit, gc: &[UnitCols], nt: usize) {
                 );
             }
             None => {
-                b.row(&[base[0], base[1], base[2], (c.v, a)], -INF, 0.0);
+                let mut e = vec![base[0], base[1], base[2], (c.v, a)];
+                e.extend(ramp_starts(ut - 1));
+                b.row(&e, -INF, 0.0);
             }
         }
         // Cost segments: p = Σ seg, each segment limited by u and, at startup/shutdown, by
@@ -325,9 +349,24 @@ fn unit_rows(b: &mut Builder, g: &ThermalUnit, gc: &[UnitCols], nt: usize) {
             let lmw = len.get(l).copied().unwrap_or(0.0);
             let av = lmw - (su - lo_mw).clamp(0.0, lmw);
             let aw = lmw - (sd - lo_mw).clamp(0.0, lmw);
+            // Part of the segment above an output cap (MW above P̲).
+            let above = |cap: f64| lmw - (cap - (lo_mw - pmin)).clamp(0.0, lmw);
             match next_w {
                 Some(nw) if ut > 1 => {
-                    b.row(&[(s, 1.0), (c.u, -lmw), (c.v, av), (nw, aw)], -INF, 0.0);
+                    // As for p + r: starts in t − i (ramping up from SU') and shutdowns in
+                    // t + j (ramping down to SD') with i + j < UT, so at most one holds.
+                    let ups: Vec<(usize, f64)> = (1..=(ut - 2).min(t))
+                        .map(|i| (gc[t - i].v, above(su - pmin + i as f64 * ru)))
+                        .take_while(|&(_, k)| k > 1e-9)
+                        .collect();
+                    let downs: Vec<(usize, f64)> = (2..(ut - ups.len()).min(nt - t))
+                        .map(|j| (gc[t + j].w, above(sd - pmin + (j - 1) as f64 * rd)))
+                        .take_while(|&(_, k)| k > 1e-9)
+                        .collect();
+                    let mut e = vec![(s, 1.0), (c.u, -lmw), (c.v, av), (nw, aw)];
+                    e.extend(ups);
+                    e.extend(downs);
+                    b.row(&e, -INF, 0.0);
                 }
                 Some(nw) => {
                     b.row(&[(s, 1.0), (c.u, -lmw), (c.v, av)], -INF, 0.0);
@@ -340,32 +379,40 @@ fn unit_rows(b: &mut Builder, g: &ThermalUnit, gc: &[UnitCols], nt: usize) {
             lo_mw += lmw;
         }
         // Ramping (Damcı-Kurt et al. form): p_t + r_t − p_{t−1} ≤ RU u_t − (RU − k_up) v_t and
-        // p_{t−1} − p_t ≤ RD u_{t−1} − (RD − k_dn) w_t, with p_0 = U⁰(P⁰ − P), u_0 = U⁰.
+        // p_{t−1} − p_t ≤ RD u_{t−1} − (RD − k_dn) w_t, with p_0 = U⁰(P⁰ − P), u_0 = U⁰. When
+        // UT > 1 a start and the next shutdown are two periods apart at least, so the ramp up
+        // into a period before a shutdown is at most SD' − P̲ (term in w_{t+1}) and the ramp
+        // down out of a startup period at most SU' − P̲ (term in v_{t−1}). Inside the horizon a
+        // row whose limit is at least P̄ − P̲ is implied by the generation limits and left out.
+        let up_next = match next_w {
+            Some(nw) if ut > 1 => Some((nw, (ru - (sd - pmin)).max(0.0))),
+            _ => None,
+        };
         if t == 0 {
-            b.row(
-                &[(c.p, 1.0), (c.r, 1.0), (c.u, -ru), (c.v, ru - k_up)],
-                -INF,
-                p0,
-            );
+            let mut e = vec![(c.p, 1.0), (c.r, 1.0), (c.u, -ru), (c.v, ru - k_up)];
+            e.extend(up_next);
+            b.row(&e, -INF, p0);
             b.row(&[(c.p, -1.0), (c.w, rd - k_dn)], -INF, rd * u0 - p0);
         } else {
             let pc = &gc[t - 1];
-            b.row(
-                &[
+            if ru < span {
+                let mut e = vec![
                     (c.p, 1.0),
                     (c.r, 1.0),
                     (pc.p, -1.0),
                     (c.u, -ru),
                     (c.v, ru - k_up),
-                ],
-                -INF,
-                0.0,
-            );
-            b.row(
-                &[(pc.p, 1.0), (c.p, -1.0), (pc.u, -rd), (c.w, rd - k_dn)],
-                -INF,
-                0.0,
-            );
+                ];
+                e.extend(up_next);
+                b.row(&e, -INF, 0.0);
+            }
+            if rd < span {
+                let mut e = vec![(pc.p, 1.0), (c.p, -1.0), (pc.u, -rd), (c.w, rd - k_dn)];
+                if ut > 1 {
+                    e.push((pc.v, (rd - (su - pmin)).max(0.0)));
+                }
+                b.row(&e, -INF, 0.0);
+            }
         }
     }
 }

@@ -29,15 +29,25 @@
 //! u(t) − u(t−1) = v(t) − w(t)
 //! Σ_{i=t−UT+1..t} v(i) ≤ u(t),  Σ_{i=t−DT+1..t} w(i) ≤ 1 − u(t)      (windows cut at t = 1)
 //! u(t) = 1 for t ≤ UT − UT⁰ (on at t0), u(t) = 0 for t ≤ DT − DT⁰ (off at t0), u ≥ U_g
-//! UT > 1: p + r ≤ (P̄−P̲)u − (P̄−SU')v(t) − (P̄−SD')w(t+1)            (w(T+1) term dropped)
+//! UT > 1: p + r ≤ (P̄−P̲)u − Σ_{i=0..UT−2} K_i v(t−i) − (P̄−SD')w(t+1)      (w(T+1) term dropped)
+//!         p     ≤ (P̄−P̲)u − (P̄−SU')v(t) − Σ_{j=1..UT−1} L_j w(t+j)   (when some L_j > 0, j ≥ 2)
 //! UT = 1: p + r ≤ (P̄−P̲)u − (P̄−SU')v(t) − (SU'−SD')⁺ w(t+1)
 //!         p + r ≤ (P̄−P̲)u − (P̄−SD')w(t+1) − (SD'−SU')⁺ v(t)
-//! p = Σ_l p_l,  p_l ≤ (P^{l+1}−P^l)u − a_l v(t) − b_l w(t+1)   (a_l, b_l: part of segment l
-//!         above SU', SD'; split in two rows when UT = 1)
-//! p(t) + r(t) − p(t−1) ≤ RU u(t) − (RU − k_up) v(t)
-//! p(t−1) − p(t) ≤ RD u(t−1) − (RD − k_dn) w(t)
+//! p = Σ_l p_l,  p_l ≤ (P^{l+1}−P^l)u − Σ_{i=0..I} a_l(i) v(t−i) − Σ_{j=1..J} b_l(j) w(t+j)
+//!         (a_l(i), b_l(j): part of segment l above P̲ + K'_i, P̲ + L'_j; I + J ≤ UT − 1, J ≥ 1;
+//!         I = J − 1 = 0 and two rows when UT = 1)
+//! p(t) + r(t) − p(t−1) ≤ RU u(t) − (RU − k_up) v(t) − [UT > 1] (RU − SD' + P̲)⁺ w(t+1)
+//! p(t−1) − p(t) ≤ RD u(t−1) − (RD − k_dn) w(t) − [UT > 1] (RD − SU' + P̲)⁺ v(t−1)
+//!         (for t ≥ 2 only when RU, resp. RD, is below P̄ − P̲: otherwise implied by the limits)
 //! Σ_{t'} x(t', t) ≤ v(t),   Σ_t x(t', t) ≤ w(t')   (≤ 1 for the shutdown before the horizon)
 //! ```
+//!
+//! `K'_i = SU' − P̲ + i·RU` and `L'_j = SD' − P̲ + (j−1)·RD` are the most a unit can produce
+//! above `P̲` `i` periods after it started and `j` periods before it shuts down;
+//! `K_i = (P̄ − P̲ − K'_i)⁺`, `L_j = (P̄ − P̲ − L'_j)⁺` (Pan and Guan's multi-period limits, as
+//! in Knueven, Ostrowski and Watson's tightened production costs). A start in `t − i` and a
+//! shutdown in `t + j` with `i + j < UT` cannot both happen, so each row holds at most one of
+//! its events; the shutdown-side rows bound `p` alone because reserve is not ramped down.
 //!
 //! `m_l` is the slope of segment `l` and `s(k)` the startup category of an off time of `k`
 //! hours: the `s` with `TS^s ≤ k < TS^{s+1}`, else the coldest `S`. The matching startup-cost
