@@ -38,8 +38,9 @@ pub(crate) struct Formulation {
     pub cols: Vec<Vec<UnitCols>>,
     /// Startup pairings of each unit.
     pub matches: Vec<Vec<StartMatch>>,
-    /// `ren[w][t]`.
-    pub ren: Vec<Vec<usize>>,
+    /// Total renewable output of period `t` (`ren[t]`): one column per period between the
+    /// sums of the units' bounds, since renewables cost nothing and meet only the balance.
+    pub ren: Vec<usize>,
     /// (shed, surplus, reserve shortfall) per period, penalised mode.
     pub slack: Option<Vec<(usize, usize, usize)>>,
     /// Demand-balance row of each period.
@@ -168,13 +169,11 @@ pub(crate) fn build(inst: &UcInstance, penalties: Option<&UcPenalties>) -> Formu
         }
         cols.push(gc);
     }
-    let ren: Vec<Vec<usize>> = inst
-        .renewable
-        .iter()
-        .map(|w| {
-            (0..nt)
-                .map(|t| b.col(0.0, w.p_min_mw[t], w.p_max_mw[t], false))
-                .collect()
+    let ren: Vec<usize> = (0..nt)
+        .map(|t| {
+            let lo = inst.renewable.iter().map(|w| w.p_min_mw[t]).sum();
+            let hi = inst.renewable.iter().map(|w| w.p_max_mw[t]).sum();
+            b.col(0.0, lo, hi, false)
         })
         .collect();
     let slack = penalties.map(|pen| {
@@ -203,8 +202,8 @@ pub(crate) fn build(inst: &UcInstance, penalties: Option<&UcPenalties>) -> Formu
             e.push((gc[t].p, 1.0));
             e.push((gc[t].u, g.p_min_mw));
         }
-        for rw in &ren {
-            e.push((rw[t], 1.0));
+        if !inst.renewable.is_empty() {
+            e.push((ren[t], 1.0));
         }
         if let Some(s) = &slack {
             e.push((s[t].0, 1.0));
@@ -542,10 +541,27 @@ impl Formulation {
             .iter()
             .map(|gc| gc.iter().map(|c| val(c.r).max(0.0)).collect())
             .collect();
-        let renewable_mw = self
-            .ren
+        // The total is shared out in proportion to each unit's range above its minimum.
+        let share: Vec<f64> = (0..inst.periods)
+            .map(|t| {
+                let lo: f64 = inst.renewable.iter().map(|w| w.p_min_mw[t]).sum();
+                let hi: f64 = inst.renewable.iter().map(|w| w.p_max_mw[t]).sum();
+                let total = self.ren.get(t).map_or(lo, |&c| val(c));
+                if hi > lo {
+                    ((total - lo) / (hi - lo)).clamp(0.0, 1.0)
+                } else {
+                    0.0
+                }
+            })
+            .collect();
+        let renewable_mw = inst
+            .renewable
             .iter()
-            .map(|rw| rw.iter().map(|&c| val(c)).collect())
+            .map(|w| {
+                (0..inst.periods)
+                    .map(|t| w.p_min_mw[t] + share[t] * (w.p_max_mw[t] - w.p_min_mw[t]))
+                    .collect()
+            })
             .collect();
         let (shed_mw, surplus_mw, reserve_shortfall_mw) = match &self.slack {
             Some(s) => (

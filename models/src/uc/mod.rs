@@ -20,7 +20,10 @@
 //! matching variable `x(t', t) ∈ [0,1]` for each shutdown period `t'` (and the shutdown before
 //! the horizon, at `1 − DT⁰`) and later startup period `t` with `DT ≤ t − t' < TS^S` whose
 //! category is cheaper than the coldest. With `SU' = min(SU, P̄)`, `SD' = min(SD, P̄)`,
-//! `k_up = min(RU, SU' − P̲)`, `k_dn = min(RD, SD' − P̲)`, `u(0) = U⁰`, `p(0) = U⁰(P⁰ − P̲)`:
+//! `k_up = min(RU, SU' − P̲)`, `k_dn = min(RD, SD' − P̲)`, `u(0) = U⁰`, `p(0) = U⁰(P⁰ − P̲)`.
+//! Renewables cost nothing and meet only the balance, so they enter as one column per period,
+//! their total `Σ_w p_w ∈ [Σ_w P̲_w(t), Σ_w P̄_w(t)]`, shared out in the schedule in proportion
+//! to each unit's range `P̄_w(t) − P̲_w(t)`:
 //!
 //! ```text
 //! min  Σ_g Σ_t [ Σ_l m_l p_l(t) + CP¹ u(t) + CS^S v(t) ] + Σ_g Σ_{t'<t} (CS^{s(t−t')} − CS^S) x(t', t)
