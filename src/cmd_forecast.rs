@@ -1,7 +1,10 @@
 //! `gridsim forecast backtest`: rolling-origin backtests of the forecasters on the shipped GEFCom2014 data.
 //!
 //! Prints a metrics table (one row per model) or, with `--json`, one JSON object; with
-//! `--out DIR` writes every forecast with its 99 quantiles as CSV (`<target>_<model>.csv`).
+//! `--out DIR` writes every forecast with its 99 quantiles as CSV (`<target>_<model>.csv`);
+//! with `--plot FILE.svg` (one model) or `--plot DIR` (one `<target>_<model>.svg` per model)
+//! draws forecast against actual with its 5–95 % interval over `--plot-days` days from
+//! `--plot-from` (default: the first test day) for series `--plot-series` (1-based).
 //! Exit codes: 0 done, 2 input error (unknown model, unreadable data, unsupported horizon).
 
 use std::io::Write;
@@ -11,7 +14,7 @@ use std::process::ExitCode;
 use clap::{Args, Subcommand, ValueEnum};
 use gridsim_forecast::metrics::skill;
 use gridsim_forecast::tracks::{run_model, ModelRun, Target};
-use gridsim_forecast::{data, Dataset};
+use gridsim_forecast::{data, plot, Dataset};
 
 /// `gridsim forecast …` subcommands.
 #[derive(Subcommand)]
@@ -51,6 +54,19 @@ pub struct BacktestArgs {
     /// Write the forecasts (point and 99 quantiles) as CSV into this folder.
     #[arg(long)]
     out: Option<PathBuf>,
+    /// Draw forecast vs actual with the 5–95 % interval: a `.svg` file (one model) or a
+    /// folder that gets one `<target>_<model>.svg` per model.
+    #[arg(long)]
+    plot: Option<PathBuf>,
+    /// First local day of the plot window, `YYYY-MM-DD` (default: the first test day).
+    #[arg(long)]
+    plot_from: Option<chrono::NaiveDate>,
+    /// Days in the plot window.
+    #[arg(long, default_value_t = 7)]
+    plot_days: usize,
+    /// Which series to plot, 1-based (solar: plant, wind: farm).
+    #[arg(long, default_value_t = 1)]
+    plot_series: usize,
     /// Folder with load_e.csv.gz, solar.csv.gz and wind.csv.gz (default: the project's shipped copies).
     #[arg(long)]
     data: Option<PathBuf>,
@@ -119,6 +135,68 @@ fn write_csv(
     Ok(path)
 }
 
+/// Where the plots go: one file, or one file per model in a folder.
+fn plot_paths(plot: &Path, tname: &str, models: &[String]) -> Result<Vec<PathBuf>, String> {
+    let is_file = plot
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("svg"));
+    match (is_file, models) {
+        (true, [_]) => Ok(vec![plot.to_path_buf()]),
+        (true, _) => Err(format!(
+            "--plot {} names one file but {} models run; give a folder instead",
+            plot.display(),
+            models.len()
+        )),
+        (false, _) => Ok(models
+            .iter()
+            .map(|m| plot.join(format!("{tname}_{m}.svg")))
+            .collect()),
+    }
+}
+
+fn write_plot(
+    a: &BacktestArgs,
+    target: Target,
+    run: &ModelRun,
+    sets: &[Dataset],
+    path: &Path,
+) -> Result<(), String> {
+    let k = a.plot_series.saturating_sub(1);
+    let (Some(d), Some(fs)) = (sets.get(k), run.forecasts.get(k)) else {
+        return Err(format!(
+            "--plot-series {} is outside 1..={}",
+            a.plot_series,
+            sets.len()
+        ));
+    };
+    let from = match a.plot_from {
+        Some(day) => day
+            .and_hms_opt(0, 0, 0)
+            .and_then(|t| d.timeline.index_at_or_after(t))
+            .ok_or_else(|| format!("--plot-from {day} is outside the data of {}", d.name))?,
+        None => fs.first().map_or(0, |f| f.issue),
+    };
+    let w = plot::window(d, fs, from, a.plot_days.max(1) * 24, 0.05, 0.95)
+        .map_err(|e| e.to_string())?;
+    let y_label = match target {
+        Target::Load => "load (MW)",
+        _ => "power (per unit of capacity)",
+    };
+    let doc = plot::svg(
+        &w,
+        &plot::PlotSettings {
+            title: format!("{} — {} (horizon {} h)", d.name, run.model, a.horizon),
+            y_label: y_label.into(),
+            ..Default::default()
+        },
+    )
+    .map_err(|e| e.to_string())?;
+    if let Some(dir) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    }
+    std::fs::write(path, doc).map_err(|e| format!("{}: {e}", path.display()))
+}
+
 /// Runs `gridsim forecast …`.
 pub fn run(cmd: ForecastCommand) -> ExitCode {
     match cmd {
@@ -148,6 +226,14 @@ fn backtest(a: BacktestArgs) -> ExitCode {
         eprintln!("error: --horizon must be at least 1 hour");
         return ExitCode::from(2);
     }
+    let plot_paths = match a.plot.as_deref().map(|p| plot_paths(p, tname, &models)) {
+        Some(Err(e)) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+        Some(Ok(p)) => p,
+        None => Vec::new(),
+    };
     let dir = a.data.clone().unwrap_or_else(data::shipped_dir);
     let sets = match load(target, &dir) {
         Ok(s) => s,
@@ -156,6 +242,14 @@ fn backtest(a: BacktestArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if a.plot.is_some() && !(1..=sets.len()).contains(&a.plot_series) {
+        eprintln!(
+            "error: --plot-series {} is outside 1..={}",
+            a.plot_series,
+            sets.len()
+        );
+        return ExitCode::from(2);
+    }
     // The references of the skill scores run even when not asked for.
     let mut wanted = models.clone();
     for r in ["persistence", target.reference()] {
@@ -253,6 +347,15 @@ fn backtest(a: BacktestArgs) -> ExitCode {
                     eprintln!("error: {}: {e}", out.display());
                     return ExitCode::from(2);
                 }
+            }
+        }
+    }
+    for (r, path) in shown.iter().zip(&plot_paths) {
+        match write_plot(&a, target, r, &sets, path) {
+            Ok(()) => eprintln!("wrote {}", path.display()),
+            Err(e) => {
+                eprintln!("error: plot: {e}");
+                return ExitCode::from(2);
             }
         }
     }

@@ -1,26 +1,17 @@
 //! `gridsim forecast backtest` as scripts use it: JSON keys, CSV forecasts with 99 quantiles, exit codes.
 
-use std::process::Command;
+use std::process::{Command, Output};
 
 fn gridsim() -> Command {
     Command::new(env!("CARGO_BIN_EXE_gridsim"))
 }
 
-#[test]
-fn solar_climatology_backtest_writes_json_and_csv() {
-    let out_dir = std::env::temp_dir().join(format!("gridsim-cli-forecast-{}", std::process::id()));
+/// `gridsim forecast backtest --target T --model M ARGS… LAST`, which must exit 0.
+fn backtest_ok(target: &str, model: &str, args: &[&str], last: &std::path::Path) -> Output {
     let out = gridsim()
-        .args([
-            "forecast",
-            "backtest",
-            "--target",
-            "solar",
-            "--model",
-            "climatology",
-            "--json",
-            "--out",
-        ])
-        .arg(&out_dir)
+        .args(["forecast", "backtest", "--target", target, "--model", model])
+        .args(args)
+        .arg(last)
         .output()
         .expect("runs");
     assert_eq!(
@@ -29,6 +20,13 @@ fn solar_climatology_backtest_writes_json_and_csv() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    out
+}
+
+#[test]
+fn solar_climatology_backtest_writes_json_and_csv() {
+    let out_dir = std::env::temp_dir().join(format!("gridsim-cli-forecast-{}", std::process::id()));
+    let out = backtest_ok("solar", "climatology", &["--json", "--out"], &out_dir);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
     assert_eq!(v["target"], "solar");
     assert_eq!(v["reference"], "climatology");
@@ -59,6 +57,68 @@ fn solar_climatology_backtest_writes_json_and_csv() {
         );
     }
     let _ = std::fs::remove_dir_all(&out_dir);
+}
+
+#[test]
+fn plot_writes_a_valid_svg_with_interval_forecast_and_actual() {
+    let dir = std::env::temp_dir().join(format!("gridsim-cli-plot-{}", std::process::id()));
+    let file = dir.join("solar.svg");
+    backtest_ok(
+        "solar",
+        "climatology",
+        &[
+            "--plot-from",
+            "2013-04-10",
+            "--plot-days",
+            "3",
+            "--plot-series",
+            "2",
+            "--plot",
+        ],
+        &file,
+    );
+    let text = std::fs::read_to_string(&file).expect("SVG written");
+    let doc = roxmltree::Document::parse(&text).expect("well-formed XML");
+    let root = doc.root_element();
+    assert_eq!(root.tag_name().name(), "svg");
+    let texts: Vec<String> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("text"))
+        .filter_map(|n| n.text().map(|t| t.trim().to_string()))
+        .collect();
+    for want in ["forecast", "actual", "5–95 % interval"] {
+        assert!(texts.iter().any(|t| t == want), "{want} in {texts:?}");
+    }
+    assert!(
+        texts.iter().any(|t| t.starts_with("solar zone 2")),
+        "{texts:?}"
+    );
+    assert!(
+        texts.iter().any(|t| t.starts_with("04-10")),
+        "x axis from 2013-04-10: {texts:?}"
+    );
+    // The interval band and the two lines (solar actuals are complete: one polyline each,
+    // plus the legend's sample lines).
+    assert!(doc.descendants().any(|n| n.has_tag_name("polygon")));
+    let lines: Vec<_> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("polyline"))
+        .filter(|n| {
+            n.attribute("points")
+                .is_some_and(|p| p.split(' ').count() >= 72)
+        })
+        .collect();
+    assert_eq!(lines.len(), 2, "forecast and actual over 72 hours");
+    // Several models and one file is an input error, reported before any backtest runs.
+    let out = gridsim()
+        .args([
+            "forecast", "backtest", "--target", "wind", "--model", "all", "--plot", "x.svg",
+        ])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("give a folder"));
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]

@@ -9,7 +9,7 @@
 //!   curve and a solar regression, with quantiles from binned residuals; [`gbt`]:
 //!   gradient-boosted trees for load, solar and wind; [`sarimax`]: regression with seasonal
 //!   ARMA errors; [`mstl`]: MSTL + ETS (augurs); [`ensemble`]: weighted combinations;
-//! - [`backtest`]: rolling-origin backtests; [`data`]: readers of the shipped GEFCom2014 copies.
+//! - [`backtest`]: rolling-origin backtests; [`plot`]: forecast against actual as SVG; [`data`]: readers of the shipped GEFCom2014 copies.
 //!
 //! This crate depends on neither the kernel nor the network crates.
 //!
@@ -37,6 +37,7 @@ pub mod mlr;
 pub mod model;
 pub mod mstl;
 pub mod naive;
+pub mod plot;
 pub mod quantile;
 pub mod renewable;
 pub mod sarimax;
