@@ -4,7 +4,8 @@
 //! `--out DIR` writes every forecast with its 99 quantiles as CSV (`<target>_<model>.csv`);
 //! with `--plot FILE.svg` (one model) or `--plot DIR` (one `<target>_<model>.svg` per model)
 //! draws forecast against actual with its 5–95 % interval over `--plot-days` days from
-//! `--plot-from` (default: the first test day) for series `--plot-series` (1-based).
+//! `--plot-from` (default: the first test day) for series `--plot-series` (1-based); with
+//! `--ramp-threshold X [--ramp-window-h Y]` adds a table of ramp events (POD, FAR, CSI).
 //! Exit codes: 0 done, 2 input error (unknown model, unreadable data, unsupported horizon).
 
 use std::io::Write;
@@ -12,7 +13,9 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, Subcommand, ValueEnum};
+use gridsim_forecast::backtest::tiled_points;
 use gridsim_forecast::metrics::skill;
+use gridsim_forecast::ramp::{self, RampScores, RampSettings};
 use gridsim_forecast::tracks::{run_model, ModelRun, Target};
 use gridsim_forecast::{data, plot, Dataset};
 
@@ -67,6 +70,17 @@ pub struct BacktestArgs {
     /// Which series to plot, 1-based (solar: plant, wind: farm).
     #[arg(long, default_value_t = 1)]
     plot_series: usize,
+    /// Add a ramp-event table: a change of more than this within --ramp-window-h hours, in
+    /// the target's unit (solar and wind: fraction of capacity, e.g. 0.3), detected on the
+    /// tiled day-ahead forecasts and on the actuals of the test period.
+    #[arg(long)]
+    ramp_threshold: Option<f64>,
+    /// Window of a ramp, hours.
+    #[arg(long, default_value_t = 1)]
+    ramp_window_h: usize,
+    /// A forecast ramp hits an actual one if their spans widened by this many hours overlap.
+    #[arg(long, default_value_t = 0)]
+    ramp_tolerance_h: usize,
     /// Folder with load_e.csv.gz, solar.csv.gz and wind.csv.gz (default: the project's shipped copies).
     #[arg(long)]
     data: Option<PathBuf>,
@@ -197,6 +211,50 @@ fn write_plot(
     std::fs::write(path, doc).map_err(|e| format!("{}: {e}", path.display()))
 }
 
+/// Ramp scores of a model's tiled forecasts against the actuals, pooled over the series.
+fn ramp_scores(run: &ModelRun, sets: &[Dataset], s: &RampSettings) -> Result<RampScores, String> {
+    let mut parts = Vec::new();
+    for (d, fs) in sets.iter().zip(&run.forecasts) {
+        let (Some(first), Some(last)) = (fs.first(), fs.last()) else {
+            continue;
+        };
+        let (from, to) = (
+            first.issue,
+            (last.issue + last.point.len()).min(d.target.len()),
+        );
+        let forecast = tiled_points(fs, from, to);
+        let actual = d.target.get(from..to).unwrap_or(&[]);
+        parts.push(ramp::score(actual, &forecast, s).map_err(|e| e.to_string())?);
+    }
+    Ok(RampScores::pooled(&parts))
+}
+
+fn print_ramps(shown: &[&ModelRun], ramps: &[RampScores], rs: &RampSettings) {
+    println!();
+    println!(
+        "ramp events: change > {} within {} h (tolerance {} h), test period, pooled over series",
+        rs.threshold, rs.window_steps, rs.tolerance_steps
+    );
+    println!(
+        "{:<18} {:>7} {:>9} {:>6} {:>7} {:>13} {:>7} {:>7} {:>7}",
+        "model", "actual", "forecast", "hits", "misses", "false alarms", "POD", "FAR", "CSI"
+    );
+    for (r, sc) in shown.iter().zip(ramps) {
+        println!(
+            "{:<18} {:>7} {:>9} {:>6} {:>7} {:>13} {:>7} {:>7} {:>7}",
+            r.model,
+            sc.actual_events,
+            sc.forecast_events,
+            sc.hits,
+            sc.misses,
+            sc.false_alarms,
+            fmt_opt(sc.pod, 3),
+            fmt_opt(sc.far, 3),
+            fmt_opt(sc.csi, 3)
+        );
+    }
+}
+
 /// Runs `gridsim forecast …`.
 pub fn run(cmd: ForecastCommand) -> ExitCode {
     match cmd {
@@ -233,6 +291,21 @@ fn backtest(a: BacktestArgs) -> ExitCode {
         }
         Some(Ok(p)) => p,
         None => Vec::new(),
+    };
+    let ramp_settings = match a.ramp_threshold {
+        Some(threshold) => {
+            let r = RampSettings {
+                threshold,
+                window_steps: a.ramp_window_h,
+                tolerance_steps: a.ramp_tolerance_h,
+            };
+            if let Err(e) = r.validate() {
+                eprintln!("error: --ramp-threshold/--ramp-window-h: {e}");
+                return ExitCode::from(2);
+            }
+            Some(r)
+        }
+        None => None,
     };
     let dir = a.data.clone().unwrap_or_else(data::shipped_dir);
     let sets = match load(target, &dir) {
@@ -283,11 +356,24 @@ fn backtest(a: BacktestArgs) -> ExitCode {
     };
     let (rmse_p, pin_r) = (pers.scores.point.rmse, reference.scores.pinball);
     let shown: Vec<&ModelRun> = models.iter().filter_map(|m| find(m)).collect();
+    let mut ramps: Vec<RampScores> = Vec::new();
+    if let Some(rs) = &ramp_settings {
+        for r in &shown {
+            match ramp_scores(r, &sets, rs) {
+                Ok(sc) => ramps.push(sc),
+                Err(e) => {
+                    eprintln!("error: ramps: {e}");
+                    return ExitCode::from(2);
+                }
+            }
+        }
+    }
     if a.json {
         let rows: Vec<serde_json::Value> = shown
             .iter()
-            .map(|r| {
-                serde_json::json!({
+            .enumerate()
+            .map(|(k, r)| {
+                let mut row = serde_json::json!({
                     "model": r.model,
                     "n": r.scores.point.n,
                     "mape_pct": r.scores.point.mape_pct,
@@ -298,7 +384,11 @@ fn backtest(a: BacktestArgs) -> ExitCode {
                     "rmse_skill_vs_persistence": skill(r.scores.point.rmse, rmse_p),
                     "pinball_skill_vs_reference": skill(r.scores.pinball, pin_r),
                     "elapsed_s": r.elapsed_s,
-                })
+                });
+                if let (Some(sc), Some(obj)) = (ramps.get(k), row.as_object_mut()) {
+                    obj.insert("ramps".into(), serde_json::json!(sc));
+                }
+                row
             })
             .collect();
         let doc = serde_json::json!({
@@ -309,6 +399,17 @@ fn backtest(a: BacktestArgs) -> ExitCode {
             "series": sets.iter().map(|d| d.name.clone()).collect::<Vec<_>>(),
             "models": rows,
         });
+        let mut doc = doc;
+        if let (Some(rs), Some(obj)) = (&ramp_settings, doc.as_object_mut()) {
+            obj.insert(
+                "ramp_settings".into(),
+                serde_json::json!({
+                    "threshold": rs.threshold,
+                    "window_h": rs.window_steps,
+                    "tolerance_h": rs.tolerance_steps,
+                }),
+            );
+        }
         println!("{doc}");
     } else {
         println!(
@@ -337,6 +438,9 @@ fn backtest(a: BacktestArgs) -> ExitCode {
                 skill(p.rmse, rmse_p),
                 skill(r.scores.pinball, pin_r)
             );
+        }
+        if let Some(rs) = &ramp_settings {
+            print_ramps(&shown, &ramps, rs);
         }
     }
     if let Some(out) = &a.out {

@@ -122,6 +122,52 @@ fn plot_writes_a_valid_svg_with_interval_forecast_and_actual() {
 }
 
 #[test]
+fn solar_ramp_table_counts_are_consistent() {
+    let dir = std::env::temp_dir().join(format!("gridsim-cli-ramp-{}", std::process::id()));
+    let out = backtest_ok(
+        "solar",
+        "persistence",
+        &[
+            "--json",
+            "--ramp-threshold",
+            "0.3",
+            "--ramp-window-h",
+            "1",
+            "--out",
+        ],
+        &dir,
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
+    assert_eq!(v["ramp_settings"]["threshold"], 0.3);
+    assert_eq!(v["ramp_settings"]["window_h"], 1);
+    let r = &v["models"][0]["ramps"];
+    let n = |k: &str| r[k].as_u64().expect("count");
+    assert!(
+        n("actual_events") > 30,
+        "April has ramps of 30 % in an hour: {r}"
+    );
+    assert_eq!(n("hits") + n("misses"), n("actual_events"));
+    assert!(n("hits") <= n("actual_events") && n("false_alarms") <= n("forecast_events"));
+    let pod = r["pod"].as_f64().expect("POD");
+    assert!((pod - n("hits") as f64 / n("actual_events") as f64).abs() < 1e-12);
+    // A non-positive threshold is an input error.
+    let out = gridsim()
+        .args([
+            "forecast",
+            "backtest",
+            "--target",
+            "solar",
+            "--model",
+            "persistence",
+        ])
+        .args(["--ramp-threshold", "0"])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
 fn unknown_model_is_an_input_error() {
     let out = gridsim()
         .args([

@@ -94,6 +94,30 @@ pub fn flatten(data: &Dataset, forecasts: &[Forecast]) -> (Vec<f64>, Vec<f64>, V
     (y, p, q)
 }
 
+/// For each hour of `from..to`, the forecast (its index in `forecasts`, which are in issue
+/// order) and step of the latest issue that covers it: day-ahead forecasts issued daily
+/// tile the span; `None` where no forecast covers an hour.
+pub fn tile(forecasts: &[Forecast], from: usize, to: usize) -> Vec<Option<(usize, usize)>> {
+    let mut out = vec![None; to.saturating_sub(from)];
+    for (n, f) in forecasts.iter().enumerate() {
+        for k in 0..f.point.len() {
+            let i = f.issue + k;
+            if i >= from && i < to {
+                out[i - from] = Some((n, k));
+            }
+        }
+    }
+    out
+}
+
+/// The point forecasts of `from..to` tiled by [`tile`] (NaN where none covers an hour).
+pub fn tiled_points(forecasts: &[Forecast], from: usize, to: usize) -> Vec<f64> {
+    tile(forecasts, from, to)
+        .into_iter()
+        .map(|c| c.map_or(f64::NAN, |(n, k)| forecasts[n].point[k]))
+        .collect()
+}
+
 /// Scores forecasts (pooled over several data sets, e.g. the zones of a track).
 pub fn score(runs: &[(&Dataset, &[Forecast])], levels: &[f64]) -> Scores {
     let (mut y, mut p, mut q) = (Vec::new(), Vec::new(), Vec::new());

@@ -9,7 +9,8 @@
 //!   curve and a solar regression, with quantiles from binned residuals; [`gbt`]:
 //!   gradient-boosted trees for load, solar and wind; [`sarimax`]: regression with seasonal
 //!   ARMA errors; [`mstl`]: MSTL + ETS (augurs); [`ensemble`]: weighted combinations;
-//! - [`backtest`]: rolling-origin backtests; [`plot`]: forecast against actual as SVG; [`data`]: readers of the shipped GEFCom2014 copies.
+//! - [`backtest`]: rolling-origin backtests; [`plot`]: forecast against actual as SVG;
+//!   [`ramp`]: ramp-event detection and its scores (POD, FAR, CSI); [`data`]: readers of the shipped GEFCom2014 copies.
 //!
 //! This crate depends on neither the kernel nor the network crates.
 //!
@@ -39,6 +40,7 @@ pub mod mstl;
 pub mod naive;
 pub mod plot;
 pub mod quantile;
+pub mod ramp;
 pub mod renewable;
 pub mod sarimax;
 pub mod tracks;

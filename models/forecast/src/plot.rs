@@ -9,6 +9,7 @@
 
 use plotters::prelude::*;
 
+use crate::backtest::tile;
 use crate::model::{Dataset, Forecast};
 use crate::ForecastError;
 
@@ -66,7 +67,7 @@ fn level_index(levels: &[f64], tau: f64) -> Result<usize, ForecastError> {
 }
 
 /// The window of `hours` hours from index `from` of `data`, filled from `forecasts` (in
-/// issue order), with the interval between quantile levels `lower` and `upper`. Hours no
+/// issue order, each hour from the latest issue covering it: [`tile`]), with the interval between quantile levels `lower` and `upper`. Hours no
 /// forecast covers are NaN. An error if the window is empty or the levels are absent.
 pub fn window(
     data: &Dataset,
@@ -93,25 +94,17 @@ pub fn window(
         upper: vec![f64::NAN; n],
         levels: (lower, upper),
     };
-    for f in forecasts {
-        if f.issue >= to || f.issue + f.point.len() <= from {
-            continue;
-        }
+    for (j, cover) in tile(forecasts, from, to).into_iter().enumerate() {
+        let Some((n, k)) = cover else { continue };
+        let f = &forecasts[n];
         let (kl, ku) = (
             level_index(&f.levels, lower)?,
             level_index(&f.levels, upper)?,
         );
-        for (k, (p, qs)) in f.point.iter().zip(&f.quantiles).enumerate() {
-            let i = f.issue + k;
-            if i < from || i >= to {
-                continue;
-            }
-            // Later issues overwrite earlier ones: the freshest forecast of each hour.
-            let j = i - from;
-            w.point[j] = *p;
-            w.lower[j] = qs.get(kl).copied().unwrap_or(f64::NAN);
-            w.upper[j] = qs.get(ku).copied().unwrap_or(f64::NAN);
-        }
+        w.point[j] = f.point[k];
+        let q = f.quantiles.get(k);
+        w.lower[j] = q.and_then(|q| q.get(kl)).copied().unwrap_or(f64::NAN);
+        w.upper[j] = q.and_then(|q| q.get(ku)).copied().unwrap_or(f64::NAN);
     }
     if w.point.iter().all(|v| !v.is_finite()) {
         return Err(ForecastError::Setting(format!(
