@@ -14,9 +14,10 @@ use std::process::ExitCode;
 
 use clap::{Args, Subcommand, ValueEnum};
 use gridsim_forecast::backtest::tiled_points;
+use gridsim_forecast::fleet::FleetSettings;
 use gridsim_forecast::metrics::skill;
 use gridsim_forecast::ramp::{self, RampScores, RampSettings};
-use gridsim_forecast::tracks::{run_model, ModelRun, Target};
+use gridsim_forecast::tracks::{fleet_run, lead_forecasts, run_model, FleetRun, ModelRun, Target};
 use gridsim_forecast::{data, plot, Dataset};
 
 /// `gridsim forecast …` subcommands.
@@ -81,6 +82,15 @@ pub struct BacktestArgs {
     /// A forecast ramp hits an actual one if their spans widened by this many hours overlap.
     #[arg(long, default_value_t = 0)]
     ramp_tolerance_h: usize,
+    /// Solar and wind: add the fleet forecast (sum over plants or farms) of each model, its
+    /// quantiles built three ways — summing the plants' quantiles, independence, and a
+    /// Gaussian copula with the correlation of the plants' recent errors — scored per unit
+    /// of the fleet's capacity (runs each model over --fleet-window-days more days first).
+    #[arg(long)]
+    fleet: bool,
+    /// Days of verified forecasts before each issue that estimate the plants' correlation.
+    #[arg(long, default_value_t = 30)]
+    fleet_window_days: usize,
     /// Folder with load_e.csv.gz, solar.csv.gz and wind.csv.gz (default: the project's shipped copies).
     #[arg(long)]
     data: Option<PathBuf>,
@@ -255,6 +265,32 @@ fn print_ramps(shown: &[&ModelRun], ramps: &[RampScores], rs: &RampSettings) {
     }
 }
 
+fn print_fleets(fleets: &[FleetRun], window_days: usize) {
+    println!();
+    println!(
+        "fleet forecast (sum over {} series, per unit of fleet capacity; correlation from the \
+         {window_days} days before each issue): mean pinball by way of joining the quantiles",
+        fleets.first().map_or(0, |f| f.plants)
+    );
+    println!(
+        "{:<18} {:>17} {:>12} {:>16} {:>12} {:>8}",
+        "model", "sum_of_quantiles", "independent", "gaussian_copula", "fleet RMSE", "mean ρ"
+    );
+    for f in fleets {
+        let pin = |k: usize| f.methods.get(k).map_or(f64::NAN, |m| m.1.pinball);
+        let rmse = f.methods.first().map_or(f64::NAN, |m| m.1.point.rmse);
+        println!(
+            "{:<18} {:>17.5} {:>12.5} {:>16.5} {:>12.4} {:>8.3}",
+            f.model,
+            pin(0),
+            pin(1),
+            pin(2),
+            rmse,
+            f.mean_correlation
+        );
+    }
+}
+
 /// Runs `gridsim forecast …`.
 pub fn run(cmd: ForecastCommand) -> ExitCode {
     match cmd {
@@ -315,6 +351,10 @@ fn backtest(a: BacktestArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if a.fleet && (target == Target::Load || a.fleet_window_days == 0) {
+        eprintln!("error: --fleet needs --target solar or wind and --fleet-window-days ≥ 1");
+        return ExitCode::from(2);
+    }
     if a.plot.is_some() && !(1..=sets.len()).contains(&a.plot_series) {
         eprintln!(
             "error: --plot-series {} is outside 1..={}",
@@ -368,6 +408,32 @@ fn backtest(a: BacktestArgs) -> ExitCode {
             }
         }
     }
+    let mut fleets: Vec<FleetRun> = Vec::new();
+    if a.fleet {
+        let fs = FleetSettings {
+            window_days: a.fleet_window_days,
+            ..Default::default()
+        };
+        for r in &shown {
+            let t0 = std::time::Instant::now();
+            let run = lead_forecasts(target, &r.model, &sets, a.horizon, fs.window_days)
+                .and_then(|lead| fleet_run(r, &lead, &sets, &fs));
+            match run {
+                Ok(f) => {
+                    eprintln!(
+                        "{tname} fleet {}: {:.2} s (lead backtest and aggregation)",
+                        r.model,
+                        t0.elapsed().as_secs_f64()
+                    );
+                    fleets.push(f);
+                }
+                Err(e) => {
+                    eprintln!("error: {tname} fleet {}: {e}", r.model);
+                    return ExitCode::from(2);
+                }
+            }
+        }
+    }
     if a.json {
         let rows: Vec<serde_json::Value> = shown
             .iter()
@@ -400,6 +466,9 @@ fn backtest(a: BacktestArgs) -> ExitCode {
             "models": rows,
         });
         let mut doc = doc;
+        if let (true, Some(obj)) = (a.fleet, doc.as_object_mut()) {
+            obj.insert("fleet".into(), serde_json::json!(fleets));
+        }
         if let (Some(rs), Some(obj)) = (&ramp_settings, doc.as_object_mut()) {
             obj.insert(
                 "ramp_settings".into(),
@@ -441,6 +510,9 @@ fn backtest(a: BacktestArgs) -> ExitCode {
         }
         if let Some(rs) = &ramp_settings {
             print_ramps(&shown, &ramps, rs);
+        }
+        if a.fleet {
+            print_fleets(&fleets, a.fleet_window_days);
         }
     }
     if let Some(out) = &a.out {

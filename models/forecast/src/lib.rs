@@ -10,7 +10,8 @@
 //!   gradient-boosted trees for load, solar and wind; [`sarimax`]: regression with seasonal
 //!   ARMA errors; [`mstl`]: MSTL + ETS (augurs); [`ensemble`]: weighted combinations;
 //! - [`backtest`]: rolling-origin backtests; [`plot`]: forecast against actual as SVG;
-//!   [`ramp`]: ramp-event detection and its scores (POD, FAR, CSI); [`data`]: readers of the shipped GEFCom2014 copies.
+//!   [`ramp`]: ramp-event detection and its scores (POD, FAR, CSI); [`fleet`]: fleet
+//!   forecasts from the plants' quantiles joined by a copula; [`data`]: readers of the shipped GEFCom2014 copies.
 //!
 //! This crate depends on neither the kernel nor the network crates.
 //!
@@ -31,6 +32,7 @@ pub mod calendar;
 pub mod data;
 pub mod ensemble;
 mod error;
+pub mod fleet;
 pub mod gbt;
 pub mod linalg;
 pub mod metrics;
