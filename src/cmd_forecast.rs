@@ -45,8 +45,9 @@ pub struct BacktestArgs {
     #[arg(long)]
     target: TargetArg,
     /// A model name, or `all` (load: persistence, seasonal_naive, mlr_vanilla, mlr_recency,
-    /// mlr_arx; solar: persistence, climatology, solar_regression; wind: persistence,
-    /// climatology, power_curve).
+    /// mlr_arx, mstl_ets, sarimax, gbt, ensemble, and by name only prophet; solar:
+    /// persistence, climatology, solar_regression, analog, gbt, ensemble; wind: persistence,
+    /// climatology, power_curve, analog, gbt, ensemble).
     #[arg(long, default_value = "all")]
     model: String,
     /// Hours forecast at each daily issue time.
@@ -306,13 +307,19 @@ fn backtest(a: BacktestArgs) -> ExitCode {
     };
     let models: Vec<String> = if a.model == "all" {
         target.models().iter().map(|s| s.to_string()).collect()
-    } else if target.models().contains(&a.model.as_str()) {
+    } else if target.has_model(&a.model) {
         vec![a.model.clone()]
     } else {
         eprintln!(
             "error: unknown model `{}` for --target {tname}; expected all or one of: {}",
             a.model,
-            target.models().join(", ")
+            target
+                .models()
+                .iter()
+                .chain(target.extra_models())
+                .copied()
+                .collect::<Vec<_>>()
+                .join(", ")
         );
         return ExitCode::from(2);
     };

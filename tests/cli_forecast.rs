@@ -182,17 +182,37 @@ fn solar_fleet_compares_three_ways_of_joining_the_plants() {
     assert_eq!(f["plants"], 3);
     let methods = f["methods"].as_array().expect("methods");
     let names: Vec<&str> = methods.iter().filter_map(|m| m[0].as_str()).collect();
-    assert_eq!(names, ["sum_of_quantiles", "independent", "gaussian_copula"]);
-    let pin: Vec<f64> = methods.iter().filter_map(|m| m[1]["pinball"].as_f64()).collect();
+    assert_eq!(
+        names,
+        ["sum_of_quantiles", "independent", "gaussian_copula"]
+    );
+    let pin: Vec<f64> = methods
+        .iter()
+        .filter_map(|m| m[1]["pinball"].as_f64())
+        .collect();
     assert_eq!(pin.len(), 3);
     assert!(pin.iter().all(|p| *p > 0.0 && *p < 0.1), "{pin:?}");
     // All three share the point forecast (the sum of the plants').
-    assert_eq!(methods[0][1]["point"]["rmse"], methods[2][1]["point"]["rmse"]);
+    assert_eq!(
+        methods[0][1]["point"]["rmse"],
+        methods[2][1]["point"]["rmse"]
+    );
     assert_eq!(methods[0][1]["point"]["n"], 30 * 24);
     let rho = f["mean_correlation"].as_f64().expect("ρ");
-    assert!(rho > 0.0 && rho < 1.0, "the three plants' errors correlate: {rho}");
+    assert!(
+        rho > 0.0 && rho < 1.0,
+        "the three plants' errors correlate: {rho}"
+    );
     let out = gridsim()
-        .args(["forecast", "backtest", "--target", "load", "--model", "persistence", "--fleet"])
+        .args([
+            "forecast",
+            "backtest",
+            "--target",
+            "load",
+            "--model",
+            "persistence",
+            "--fleet",
+        ])
         .output()
         .expect("runs");
     assert_eq!(out.status.code(), Some(2));

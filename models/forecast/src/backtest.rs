@@ -192,6 +192,7 @@ pub(crate) mod tests {
             "mstl_ets",
             "sarimax",
             "gbt",
+            "prophet",
         ] {
             let mut m = Target::Load.model(name).unwrap();
             let clean =

@@ -8,7 +8,8 @@
 //!   its recency / lagged-load extensions; [`renewable`]: climatology, a fitted wind power
 //!   curve and a solar regression, with quantiles from binned residuals; [`gbt`]:
 //!   gradient-boosted trees for load, solar and wind; [`sarimax`]: regression with seasonal
-//!   ARMA errors; [`mstl`]: MSTL + ETS (augurs); [`ensemble`]: weighted combinations;
+//!   ARMA errors; [`mstl`]: MSTL + ETS (augurs); [`prophet`]: Prophet (augurs) with
+//!   temperature regressors, fitted by a pure-Rust L-BFGS; [`ensemble`]: weighted combinations;
 //! - [`backtest`]: rolling-origin backtests; [`plot`]: forecast against actual as SVG;
 //!   [`ramp`]: ramp-event detection and its scores (POD, FAR, CSI); [`fleet`]: fleet
 //!   forecasts from the plants' quantiles joined by a copula; [`data`]: readers of the shipped GEFCom2014 copies.
@@ -41,6 +42,7 @@ pub mod model;
 pub mod mstl;
 pub mod naive;
 pub mod plot;
+pub mod prophet;
 pub mod quantile;
 pub mod ramp;
 pub mod renewable;

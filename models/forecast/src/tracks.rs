@@ -22,6 +22,7 @@ use crate::mlr::{Mlr, MlrSettings};
 use crate::model::{Dataset, Forecast, Forecaster};
 use crate::mstl::{MstlEts, MstlSettings};
 use crate::naive::LagNaive;
+use crate::prophet::{ProphetLoad, ProphetSettings};
 use crate::renewable::{AnalogEnsemble, AnalogKind, Climatology, SolarRegression, WindPowerCurve};
 use crate::sarimax::{Sarimax, SarimaxSettings};
 use crate::ForecastError;
@@ -70,6 +71,20 @@ impl Target {
                 "ensemble",
             ],
         }
+    }
+
+    /// Models run only when named: for load, `prophet` (worse than seasonal naive on the
+    /// 2012 validation year, so kept out of `all` and of the ensemble; see validation/README).
+    pub fn extra_models(self) -> &'static [&'static str] {
+        match self {
+            Target::Load => &["prophet"],
+            _ => &[],
+        }
+    }
+
+    /// Whether `name` is a model of this track (in [`Target::models`] or [`Target::extra_models`]).
+    pub fn has_model(self, name: &str) -> bool {
+        self.models().contains(&name) || self.extra_models().contains(&name)
     }
 
     /// The reference of the probabilistic skill score (persistence for load, climatology otherwise).
@@ -134,6 +149,7 @@ impl Target {
             (Target::Load, "mstl_ets") => Box::new(MstlEts::new(MstlSettings::default())),
             (Target::Load, "sarimax") => Box::new(Sarimax::new(SarimaxSettings::default())),
             (Target::Load, "gbt") => Box::new(Gbt::new(GbtSettings::default())),
+            (Target::Load, "prophet") => Box::new(ProphetLoad::new(ProphetSettings::default())),
             (Target::Solar, "gbt") => {
                 Box::new(RenewableGbt::new(RenewableKind::Solar, Default::default()))
             }
@@ -150,7 +166,12 @@ impl Target {
             _ => {
                 return Err(ForecastError::Setting(format!(
                     "unknown model `{name}` for this target; expected one of: {}",
-                    self.models().join(", ")
+                    self.models()
+                        .iter()
+                        .chain(self.extra_models())
+                        .copied()
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 )))
             }
         })
