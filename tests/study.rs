@@ -99,6 +99,7 @@ fn check_reports_every_problem_with_file_line_and_column() {
             rule: None,
         ),
     ],
+    emissions: [(generators: rows([99]), co2_t_per_mwh: 7.0)],
 )
 "#,
         case.display()
@@ -119,6 +120,17 @@ fn check_reports_every_problem_with_file_line_and_column() {
         "{err}"
     );
     assert!(err.contains("eta_charge"), "{err}");
+    // Both problems of the emissions entry, at the `emissions` field (line 16, column 5).
+    assert!(
+        err.contains(&format!(
+            "{file}:16:5: emissions[0].co2_t_per_mwh: expected 0 to 5 t/MWh"
+        )),
+        "{err}"
+    );
+    assert!(
+        err.contains("emissions[0].generators: generator row 99 does not exist"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -405,19 +417,99 @@ fn rts_year_follows_the_shipped_load_profile() {
     for row in &rows {
         assert_eq!(v(row, "steps"), 8760.0);
         assert_eq!(v(row, "pf_failed_steps"), 0.0);
-        // load_mwh is the demand net of the agents' injections.
-        let demand = v(row, "load_mwh")
-            + v(row, "profile_generation_mwh")
-            + v(row, "pv_energy_mwh")
-            + v(row, "battery_discharged_mwh")
-            - v(row, "battery_charged_mwh");
+        // load_mwh is the demand net of the agents' delivered injections (available minus
+        // curtailed renewables).
+        let demand =
+            v(row, "load_mwh") + v(row, "profile_generation_mwh") + v(row, "pv_energy_mwh")
+                - v(row, "renewable_curtailed_mwh")
+                + v(row, "battery_discharged_mwh")
+                - v(row, "battery_charged_mwh");
         assert!(
             (demand - expected_mwh).abs() <= 1e-9 * expected_mwh,
             "{demand} vs {expected_mwh}"
         );
         let gap = v(row, "generation_mwh") - v(row, "load_mwh") - v(row, "losses_mwh");
         assert!(gap.abs() <= 1e-3, "{row:?}");
+        // Units at their minimum outputs in low-load hours: renewables are curtailed first.
+        assert!(v(row, "renewable_curtailed_mwh") > 0.0, "{row:?}");
+        // Every generator's rate is ≤ 1.038 t/MWh and the hydro and nuclear units emit nothing.
+        let co2 = v(row, "co2_t");
+        assert!(
+            co2 > 0.0 && co2 < 1.038 * v(row, "generation_mwh"),
+            "{row:?}"
+        );
     }
+}
+
+/// Writes a scenario on case24_ieee_rts into `dir` (the body after `network`), returns its path.
+fn rts24_scenario(dir: &Path, body: &str) -> String {
+    let case = root().join("networks/cases/matpower/case24_ieee_rts.m");
+    let path = dir.join("scenario.ron");
+    std::fs::write(
+        &path,
+        format!("(\n    network: \"{}\",\n{body}\n)\n", case.display()),
+    )
+    .expect("write");
+    path.to_str().expect("utf-8").to_string()
+}
+
+#[test]
+fn curtailment_takes_only_renewables_and_co2_follows_the_rates() {
+    // A month of RTS-GMLC load (scaled to the case) with the 713 MW wind farm at full size:
+    // the net load often falls below the units' minimum outputs.
+    let dir = scratch("curtail");
+    let scn = rts24_scenario(
+        &dir,
+        r#"    name: "curtail",
+    start_utc: "2020-01-01T00:00:00Z",
+    horizon_h: 720.0,
+    resolution_min: 60,
+    power_flow: dc,
+    dispatch: economic,
+    load_profile: Some((source: rts_gmlc_load_2020, areas: {1: "1", 2: "1", 3: "1", 4: "1"})),
+    agents: [profile(name: "wind", bus: 22, source: rts_gmlc_wind_2020,
+                     params: (column: "122_WIND_1"))],
+    emissions: [(generators: all, co2_t_per_mwh: 0.5)],"#,
+    );
+    let out = dir.join("out");
+    run(&scn, &out, &["--series"]);
+    let (h, rows) = table(&out.join("replications.csv"));
+    let v = |name: &str| -> f64 { rows[0][column(&h, name)].parse().expect("number") };
+    // Every unit emits 0.5 t/MWh of positive output. The reference bus may absorb what is left
+    // after curtailment with a negative output, which emits nothing: 0.5 × generation ≤ CO2 ≤
+    // 0.5 × (generation + excess); exact hour by hour below.
+    let (co2, gen, excess) = (v("co2_t"), v("generation_mwh"), v("excess_generation_mwh"));
+    assert!(
+        co2 >= 0.5 * gen * (1.0 - 1e-12) && co2 <= 0.5 * (gen + excess),
+        "{co2} {gen} {excess}"
+    );
+    assert!(v("renewable_curtailed_mwh") > 0.0);
+    let (sh, srows) = table(&out.join("series/base/rep000000.csv"));
+    let col = |name: &str| column(&sh, name);
+    let (ren, cur, exc) = (
+        col("renewable_mw"),
+        col("renewable_curtailed_mw"),
+        col("excess_generation_mw"),
+    );
+    let (co2_h, gen_h) = (col("co2_t_per_h"), col("generation_mw"));
+    let mut curtailed_sum = 0.0;
+    for r in &srows {
+        let x = |k: usize| -> f64 { r[k].parse().expect("number") };
+        // Without excess every output is within its limits: CO2 = 0.5 × generation, to 1e-9.
+        if x(exc) == 0.0 {
+            assert!(
+                (x(co2_h) - 0.5 * x(gen_h)).abs() <= 1e-9 * x(gen_h),
+                "{r:?}"
+            );
+        }
+        // Never more than the renewables produce; excess left only once they are all curtailed.
+        assert!(x(cur) >= 0.0 && x(cur) <= x(ren) + 1e-9, "{r:?}");
+        if x(exc) > 1e-9 {
+            assert!((x(cur) - x(ren)).abs() <= 1e-9 * x(ren).max(1.0), "{r:?}");
+        }
+        curtailed_sum += x(cur);
+    }
+    assert!((curtailed_sum - v("renewable_curtailed_mwh")).abs() <= 1e-9 * curtailed_sum);
 }
 
 #[test]
@@ -463,4 +555,38 @@ fn rts79_generator_failures_give_the_expected_unit_hours_out() {
         (mean - expected).abs() <= 1490.0,
         "mean {mean} h, expected {expected} h"
     );
+}
+
+/// Mean and standard error of column `name` over the rows.
+fn mean_and_se(h: &[String], rows: &[Vec<String>], name: &str) -> (f64, f64) {
+    let k = column(h, name);
+    let x: Vec<f64> = rows.iter().map(|r| r[k].parse().expect("number")).collect();
+    let n = x.len() as f64;
+    let mean = x.iter().sum::<f64>() / n;
+    let var = x.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0);
+    (mean, (var / n).sqrt())
+}
+
+#[test]
+fn rts79_adequacy_converges_to_the_published_lole_and_eens() {
+    // Sequential Monte Carlo of the RTS-79 generating system against its hourly load model:
+    // the estimates must agree with the analytical (and published) indices, LOLE 9.39418 h/yr
+    // and EENS 1,176.3 MWh/yr (models::reliability reproduces both), within 4 standard errors
+    // of the 40-year mean (one year's LOLE has a standard deviation of about 15 h).
+    let out = scratch("rts79_adequacy");
+    run(
+        &scenario("rts79_adequacy"),
+        &out,
+        &["--replications", "40", "--threads", "2"],
+    );
+    let (h, rows) = table(&out.join("replications.csv"));
+    assert_eq!(rows.len(), 40);
+    for (name, reference) in [("loss_of_load_h", 9.39418), ("unserved_mwh", 1176.3)] {
+        let (mean, se) = mean_and_se(&h, &rows, name);
+        assert!(se > 0.0, "{name}: no spread");
+        assert!(
+            (mean - reference).abs() <= 4.0 * se,
+            "{name}: {mean} ± {se} vs {reference}"
+        );
+    }
 }

@@ -18,7 +18,7 @@ use gridsim_sim::montecarlo::{self, MonteCarloSettings, Replications, StrategyRo
 use gridsim_sim::{SimDuration, SimTime, Simulation};
 
 use super::scenario::{AgentSpec, LoadedScenario, StrategySpec};
-use gridsim_models::failure::FailureParams;
+use gridsim_models::failure::{FailureParams, InitialState};
 
 use gridsim_networks::dispatch::EconomicDispatch;
 
@@ -39,8 +39,10 @@ pub struct Study {
     base_loads: Option<Vec<(usize, ProfileLoad)>>,
     /// Profiles of profile agents, by agent name.
     profiles: std::collections::BTreeMap<String, Arc<Profile>>,
-    /// Failing elements: (model name, element, figures), in specification order.
-    failing: Vec<(String, FailingElement, FailureParams)>,
+    /// Failing elements: (model name, element, figures, initial state), in specification order.
+    failing: Vec<(String, FailingElement, FailureParams, InitialState)>,
+    /// CO2 rate of every generator, t/MWh (case order).
+    co2_t_per_mwh: Arc<Vec<f64>>,
 }
 
 impl Study {
@@ -77,10 +79,10 @@ impl Study {
                         scenario.case.branch.to_bus[k]
                     ),
                 };
-                if failing.iter().any(|(n, _, _)| *n == name) {
+                if failing.iter().any(|(n, _, _, _)| *n == name) {
                     return Err(format!("failures: {name} is covered by two specifications"));
                 }
-                failing.push((name, element, params));
+                failing.push((name, element, params, spec.initial));
             }
         }
         let dir = scenario.dir.clone();
@@ -113,7 +115,14 @@ impl Study {
                 profiles.insert(name.clone(), Arc::new(p));
             }
         }
+        let co2_t_per_mwh = Arc::new(
+            scenario
+                .scenario
+                .co2_rates(&scenario.case)
+                .map_err(|m| m.join("; "))?,
+        );
         Ok(Study {
+            co2_t_per_mwh,
             base_loads,
             profiles,
             failing,
@@ -159,6 +168,7 @@ impl Study {
             self.tariff.clone(),
         );
         let mut world = world;
+        world.set_co2_rates(self.co2_t_per_mwh.clone());
         if sc.scenario.dispatch == DispatchKind::Economic {
             world.declare_sums(&["dispatch_failed_steps"]);
         }
@@ -219,10 +229,11 @@ impl Study {
             sim.add_model("base_loads", model)
                 .map_err(|e| e.to_string())?;
         }
-        for (name, element, params) in &self.failing {
+        for (name, element, params, initial) in &self.failing {
             let model = FailureModel {
                 element: element.clone(),
                 params: params.clone(),
+                initial: *initial,
                 process: None,
                 every,
             };

@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 use gridsim_models::battery::{BatteryParams, BatteryRule};
 use gridsim_models::ev::{ArrivalParams, EvController, EvFleetParams};
-use gridsim_models::failure::FailureParams;
+use gridsim_models::failure::{FailureParams, InitialState};
 use gridsim_models::load::SyntheticLoadParams;
 use gridsim_models::load::{LoadScaling, ProfileLoad};
 use gridsim_models::profile::{Profile, ProfileReplay, ReplayParams};
@@ -68,6 +68,91 @@ pub struct Scenario {
     /// --series`; default false).
     #[serde(default)]
     pub time_series: bool,
+    /// CO2 emission rates of the case's generators, t per MWh of output (default: none, every
+    /// generator 0). Later entries override earlier ones for the generators they cover.
+    #[serde(default)]
+    pub emissions: Vec<EmissionSpec>,
+}
+
+/// The CO2 emission rate of a set of generators.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EmissionSpec {
+    /// The generators.
+    pub generators: GeneratorSet,
+    /// Their average emission rate, t CO2 per MWh of output (0 ≤ rate ≤ 5).
+    pub co2_t_per_mwh: f64,
+}
+
+/// A set of the case's generators.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum GeneratorSet {
+    /// Every generator.
+    All,
+    /// The generators at one bus (the case's number).
+    AtBus {
+        /// Bus.
+        bus: u32,
+    },
+    /// Generators by their 1-based row in the case's `mpc.gen`.
+    Rows(Vec<usize>),
+    /// Generators whose PMAX is this size, to 0.5 MW (e.g. the RTS-79 unit types).
+    Sized {
+        /// PMAX, MW.
+        pmax_mw: f64,
+    },
+}
+
+impl GeneratorSet {
+    /// The 0-based rows of `case` in this set; what is wrong when it names nothing that exists.
+    pub fn rows(&self, case: &Case) -> Result<Vec<usize>, String> {
+        let n = case.gen.len();
+        let v: Vec<usize> = match self {
+            GeneratorSet::All => (0..n).collect(),
+            GeneratorSet::AtBus { bus } => (0..n).filter(|&g| case.gen.bus[g] == *bus).collect(),
+            GeneratorSet::Rows(rows) => {
+                if let Some(r) = rows.iter().find(|&&r| r == 0 || r > n) {
+                    return Err(format!(
+                        "generator row {r} does not exist (the case has rows 1 to {n})"
+                    ));
+                }
+                rows.iter().map(|r| r - 1).collect()
+            }
+            GeneratorSet::Sized { pmax_mw } => (0..n)
+                .filter(|&g| (case.gen.pmax_mw[g] - pmax_mw).abs() < 0.5)
+                .collect(),
+        };
+        if v.is_empty() {
+            return Err(format!("{self:?} covers no generator of the case"));
+        }
+        Ok(v)
+    }
+}
+
+impl Scenario {
+    /// CO2 rate of every generator of `case` (case order), t/MWh; or every problem, by entry.
+    pub fn co2_rates(&self, case: &Case) -> Result<Vec<f64>, Vec<String>> {
+        let mut rates = vec![0.0; case.gen.len()];
+        let mut problems = Vec::new();
+        for (k, e) in self.emissions.iter().enumerate() {
+            if !(0.0..=5.0).contains(&e.co2_t_per_mwh) {
+                problems.push(format!(
+                    "emissions[{k}].co2_t_per_mwh: expected 0 to 5 t/MWh (the dirtiest plants emit about 1.3), found {}",
+                    e.co2_t_per_mwh
+                ));
+            }
+            match e.generators.rows(case) {
+                Ok(rows) => rows.into_iter().for_each(|g| rates[g] = e.co2_t_per_mwh),
+                Err(m) => problems.push(format!("emissions[{k}].generators: {m}")),
+            }
+        }
+        if problems.is_empty() {
+            Ok(rates)
+        } else {
+            Err(problems)
+        }
+    }
 }
 
 /// Time series in the RTS-GMLC layout (`Year,Month,Day,Period,<columns>`), shipped or a file.
@@ -84,6 +169,11 @@ pub enum ProfileSource {
     /// `303_WIND_1`, `122_WIND_1`.
     #[serde(rename = "rts_gmlc_wind_2020")]
     RtsGmlcWind2020,
+    /// The IEEE RTS-79 load model (`gridsim_models::reliability`): 8,736 hourly values, a
+    /// fraction of the annual peak (1.0), one column `system`; week 1 starts on a Monday at
+    /// the simulation start (the load profile is played by elapsed time).
+    #[serde(rename = "rts79_load")]
+    Rts79Load,
     /// A file (plain or `.gz`), relative to the scenario file.
     File(PathBuf),
 }
@@ -112,6 +202,9 @@ impl ProfileSource {
                 include_bytes!("../../models/data/rts-gmlc/wind_2020_hourly.csv.gz"),
                 "models/data/rts-gmlc/wind_2020_hourly.csv.gz",
             ),
+            ProfileSource::Rts79Load => {
+                Err("rts79_load is computed from the RTS-79 tables, not read from text".into())
+            }
             ProfileSource::File(p) => {
                 let path = dir.join(p);
                 gridsim_models::profile::read_text(&path)
@@ -123,6 +216,20 @@ impl ProfileSource {
 
     /// The parsed profile (times in the file are local, UTC + `utc_offset_h`).
     pub fn load(&self, dir: &Path, utc_offset_h: f64) -> Result<Profile, String> {
+        if *self == ProfileSource::Rts79Load {
+            // 2018-01-01 was a Monday, as week 1 of the RTS-79 year begins.
+            let start = chrono::NaiveDate::from_ymd_opt(2018, 1, 1)
+                .and_then(|d| d.and_hms_opt(0, 0, 0))
+                .ok_or("RTS-79 start date")?
+                .and_utc()
+                - chrono::Duration::seconds((utc_offset_h * 3600.0).round() as i64);
+            return Ok(Profile {
+                start,
+                step_s: 3600.0,
+                columns: vec!["system".into()],
+                values: vec![gridsim_models::reliability::rts79_hourly_load_fraction()],
+            });
+        }
         let (text, name) = self.text(dir)?;
         Profile::parse(&text, &name, utc_offset_h).map_err(|e| e.to_string())
     }
@@ -157,6 +264,10 @@ pub struct FailureSpec {
     pub elements: FailureElements,
     /// Their failure and repair figures.
     pub params: FailureSource,
+    /// State at the start: `stationary` (default: each element down with its long-run
+    /// probability, so annual indices carry no start-up bias) or `in_service`.
+    #[serde(default)]
+    pub initial: InitialState,
 }
 
 /// Elements of a failure specification (generators and branches in service in the case).
@@ -192,19 +303,7 @@ pub enum FailureSource {
     Given(FailureParams),
 }
 
-/// The IEEE RTS-79 generating-unit reliability data (IEEE Trans. PAS-98(6), 1979, Table 6):
-/// unit size MW, MTTF h, MTTR h (forced outage rate = MTTR / (MTTF + MTTR)).
-pub const RTS79_UNITS: [(f64, f64, f64); 9] = [
-    (12.0, 2940.0, 60.0),
-    (20.0, 450.0, 50.0),
-    (50.0, 1980.0, 20.0),
-    (76.0, 1960.0, 40.0),
-    (100.0, 1200.0, 50.0),
-    (155.0, 960.0, 40.0),
-    (197.0, 950.0, 50.0),
-    (350.0, 1150.0, 100.0),
-    (400.0, 1100.0, 150.0),
-];
+pub use gridsim_models::reliability::RTS79_UNITS;
 
 /// One element that fails, resolved against the case.
 #[derive(Debug, Clone, PartialEq)]
@@ -703,6 +802,13 @@ impl Scenario {
                     }
                 }
                 Err(e) => at("load_profile", format!("load_profile: {e}")),
+            }
+        }
+        if let Some(case) = &case {
+            if let Err(ms) = self.co2_rates(case) {
+                for m in ms {
+                    at("emissions", m);
+                }
             }
         }
         for (k, f) in self.failures.iter().enumerate() {
