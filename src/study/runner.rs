@@ -139,14 +139,13 @@ impl Study {
         &self.scenario
     }
 
-    /// Runs replication `rep` of strategy `strategy`: its metrics in a fixed order.
-    /// With `series`, the per-step time series goes to `series/<strategy>/rep<NNNNNN>.csv` in
-    /// that folder.
+    /// Runs replication `rep` of strategy `strategy`: its metrics in a fixed order; writes the
+    /// per-step files `files` asks for.
     pub fn run_one(
         &self,
         rep: u64,
         strategy: &StrategySpec,
-        series: Option<&Path>,
+        files: &RunFiles,
     ) -> Result<Vec<(String, f64)>, String> {
         let sc = &self.scenario;
         let every = SimDuration::from_minutes(i64::from(sc.scenario.resolution_min));
@@ -186,15 +185,11 @@ impl Study {
         {
             world.declare_sums(&["branch_outage_h"]);
         }
-        if let Some(dir) = series {
-            let folder = dir.join("series").join(&strategy.name);
-            std::fs::create_dir_all(&folder).map_err(|e| format!("{}: {e}", folder.display()))?;
-            let path = folder.join(format!("rep{rep:06}.csv"));
-            let file =
-                std::fs::File::create(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-            world
-                .stream_series(csv::Writer::from_writer(std::io::BufWriter::new(file)))
-                .map_err(|e| format!("{}: {e}", path.display()))?;
+        if let Some(w) = files.writer(files.series, "series", &strategy.name, rep)? {
+            world.stream_series(w)?;
+        }
+        if let Some(w) = files.writer(files.snapshots, "snapshots", &strategy.name, rep)? {
+            world.stream_snapshots(w)?;
         }
         let mut sim: Simulation<GridWorld, Tick> = Simulation::new(world, sc.scenario.seed, rep);
         for spec in &sc.scenario.agents {
@@ -330,14 +325,14 @@ impl Study {
     }
 
     /// Runs replications `start..end` of every strategy with `threads` workers, streaming
-    /// `replications.csv` to `out` in replication order; with `series`, each run's per-step
-    /// time series into that folder (see [`Study::run_one`]).
+    /// `replications.csv` to `out` in replication order and each run's per-step files as
+    /// `files` asks (see [`Study::run_one`]).
     pub fn run(
         &self,
         start: u64,
         end: u64,
         threads: usize,
-        series: Option<&Path>,
+        files: &RunFiles,
         out: impl std::io::Write,
     ) -> Result<Replications, String> {
         let settings = MonteCarloSettings {
@@ -353,12 +348,48 @@ impl Study {
                 .map(|s| {
                     Ok(StrategyRow::new(
                         s.name.clone(),
-                        self.run_one(rep, s, series)?,
+                        self.run_one(rep, s, files)?,
                     ))
                 })
                 .collect()
         })
         .map_err(|e| e.to_string())
+    }
+}
+
+/// Per-step files of every run, written as the run goes into `dir`:
+/// `series/<strategy>/rep<NNNNNN>.csv` (the step's figures, [`super::world::SERIES_HEADER`])
+/// and `snapshots/<strategy>/rep<NNNNNN>.csv` (every bus's demand and every generator's
+/// output as given to the power flow: the input `gridsim pf --snapshots` replays).
+#[derive(Debug, Clone, Default)]
+pub struct RunFiles {
+    /// Folder of the study's outputs.
+    pub dir: std::path::PathBuf,
+    /// Write the time series.
+    pub series: bool,
+    /// Write the power-flow snapshots.
+    pub snapshots: bool,
+}
+
+impl RunFiles {
+    /// A CSV writer for `kind/<strategy>/rep<NNNNNN>.csv`, when `on`.
+    fn writer(
+        &self,
+        on: bool,
+        kind: &str,
+        strategy: &str,
+        rep: u64,
+    ) -> Result<Option<csv::Writer<std::io::BufWriter<std::fs::File>>>, String> {
+        if !on {
+            return Ok(None);
+        }
+        let folder = self.dir.join(kind).join(strategy);
+        std::fs::create_dir_all(&folder).map_err(|e| format!("{}: {e}", folder.display()))?;
+        let path = folder.join(format!("rep{rep:06}.csv"));
+        let file = std::fs::File::create(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        Ok(Some(csv::Writer::from_writer(std::io::BufWriter::new(
+            file,
+        ))))
     }
 }
 

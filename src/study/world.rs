@@ -88,6 +88,8 @@ pub struct GridWorld {
     topo: TopologyCache,
     /// Per-step time series of this run, streamed to CSV when asked for.
     series: Option<csv::Writer<BufWriter<File>>>,
+    /// Per-step power-flow inputs (bus demand, generator outputs), streamed when asked for.
+    snapshots: Option<csv::Writer<BufWriter<File>>>,
     /// The last sun ephemeris computed: (step, ΔT, ephemeris).
     ephemeris: Option<(SimTime, f64, Ephemeris)>,
     last: Option<PowerFlowResult>,
@@ -213,6 +215,7 @@ impl GridWorld {
             topo: TopologyCache::default(),
             ephemeris: None,
             series: None,
+            snapshots: None,
             last: None,
             start,
             dt_s,
@@ -374,6 +377,9 @@ impl GridWorld {
         }
         let renewable_mw: f64 = self.ren_p_mw.iter().sum();
         let (shed_mw, excess_mw, curtailed_mw) = self.dispatch_step();
+        if self.snapshots.is_some() {
+            self.write_snapshot(now)?;
+        }
         let res = match &mut self.solver {
             Solver::Ac(pf) => match &self.last {
                 Some(prev) if prev.status.is_converged() => pf.solve(
@@ -421,9 +427,12 @@ impl GridWorld {
         self.inj_p_mw.iter_mut().for_each(|x| *x = 0.0);
         self.ren_p_mw.iter_mut().for_each(|x| *x = 0.0);
         self.inj_q_mvar.iter_mut().for_each(|x| *x = 0.0);
+        let time = if self.series.is_some() {
+            self.time_label(now)
+        } else {
+            String::new()
+        };
         if let (Some(w), Some((f, unserved_mw))) = (self.series.as_mut(), row) {
-            let time = (self.start + chrono::Duration::milliseconds(now.as_ms()))
-                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
             let fields = [
                 time,
                 u8::from(converged).to_string(),
@@ -444,6 +453,12 @@ impl GridWorld {
         Ok(())
     }
 
+    /// The step's UTC time as written in the per-step files.
+    fn time_label(&self, now: SimTime) -> String {
+        (self.start + chrono::Duration::milliseconds(now.as_ms()))
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    }
+
     /// Streams this run's per-step series to `w` (header written now).
     pub fn stream_series(&mut self, mut w: csv::Writer<BufWriter<File>>) -> Result<(), String> {
         w.write_record(SERIES_HEADER).map_err(|e| e.to_string())?;
@@ -451,12 +466,52 @@ impl GridWorld {
         Ok(())
     }
 
-    /// Flushes the series, if any.
+    /// Streams this run's power-flow snapshots to `w`: per step, `time_utc`, then
+    /// `pd_mw:<bus>` and `qd_mvar:<bus>` of every bus and `pg_mw:<row>` of every generator
+    /// (1-based `mpc.gen` row; 0 when out of service) — the power flow's inputs after the
+    /// agents, the dispatch, curtailment and shedding. Header written now.
+    pub fn stream_snapshots(&mut self, mut w: csv::Writer<BufWriter<File>>) -> Result<(), String> {
+        let mut header = vec!["time_utc".to_string()];
+        header.extend(self.case.bus.id.iter().map(|b| format!("pd_mw:{b}")));
+        header.extend(self.case.bus.id.iter().map(|b| format!("qd_mvar:{b}")));
+        header.extend((1..=self.net.n_gen()).map(|g| format!("pg_mw:{g}")));
+        w.write_record(&header).map_err(|e| e.to_string())?;
+        self.snapshots = Some(w);
+        Ok(())
+    }
+
+    fn write_snapshot(&mut self, now: SimTime) -> Result<(), String> {
+        let time = self.time_label(now);
+        let pu = self.net.per_unit();
+        let net = &self.net;
+        let Some(w) = self.snapshots.as_mut() else {
+            return Ok(());
+        };
+        let mut row = Vec::with_capacity(1 + 2 * net.n_bus() + net.n_gen());
+        row.push(time);
+        row.extend(net.pd_pu.iter().map(|&p| pu.to_mw(p).to_string()));
+        row.extend(net.qd_pu.iter().map(|&q| pu.to_mw(q).to_string()));
+        row.extend((0..net.n_gen()).map(|g| {
+            let p = if net.gen_connected(g) {
+                pu.to_mw(net.pg_pu[g])
+            } else {
+                0.0
+            };
+            p.to_string()
+        }));
+        w.write_record(&row)
+            .map_err(|e| format!("writing the snapshots: {e}"))
+    }
+
+    /// Flushes the per-step files, if any.
     pub fn finish_series(&mut self) -> Result<(), String> {
-        match self.series.as_mut() {
-            Some(w) => w.flush().map_err(|e| e.to_string()),
-            None => Ok(()),
+        for w in [self.series.as_mut(), self.snapshots.as_mut()]
+            .into_iter()
+            .flatten()
+        {
+            w.flush().map_err(|e| e.to_string())?;
         }
+        Ok(())
     }
 }
 
