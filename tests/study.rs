@@ -547,7 +547,8 @@ fn rts79_generator_failures_give_the_expected_unit_hours_out() {
         .sum::<f64>()
         / rows.len() as f64;
     // RTS-79's 32 units have Σ FOR = 1.39, so 1.39 × 8760 = 12,176 unit-hours out per year in
-    // steady state (all units start in service: about 1 % less in the first year). The
+    // steady state (units start in their stationary state, so the first year is no
+    // exception). The
     // standard deviation of one year's total is about 1,180 h (alternating renewal process,
     // Σ 2 MTTF² MTTR² / (MTTF + MTTR)³ × 8760 h), so ±4σ of a 10-year mean is ±1,490 h.
     let expected = 1.39 * 8760.0;
@@ -671,4 +672,63 @@ fn a_malformed_snapshot_file_is_a_located_error() {
         )),
         "{err}"
     );
+}
+
+#[test]
+fn dc_opf_dispatch_respects_branch_ratings_that_merit_order_overloads() {
+    // Two days at the RTS-79 annual peak (the case's 2,850 MW) with unit failures: the
+    // merit-order dispatch ignores the network and overloads branches; the penalised DC OPF
+    // keeps every DC flow within RATE_A (shedding where it must) and costs at least as much.
+    let dir = scratch("dc_opf");
+    let body = |dispatch: &str| {
+        format!(
+            r#"    name: "opf_{dispatch}",
+    start_utc: "2018-01-01T00:00:00Z",
+    horizon_h: 48.0,
+    resolution_min: 60,
+    power_flow: dc,
+    dispatch: {dispatch},
+    replications: 2,
+    seed: 5,
+    failures: [(elements: generators, params: rts79)],"#
+        )
+    };
+    let mut results = Vec::new();
+    for dispatch in ["economic", "dc_opf"] {
+        let d = dir.join(dispatch);
+        std::fs::create_dir_all(&d).expect("dir");
+        let scn = rts24_scenario(&d, &body(dispatch));
+        let out = d.join("out");
+        run(&scn, &out, &["--threads", "2"]);
+        let (h, rows) = table(&out.join("replications.csv"));
+        let get = |r: &Vec<String>, n: &str| -> f64 { r[column(&h, n)].parse().expect("number") };
+        results.push(
+            rows.iter()
+                .map(|r| {
+                    (
+                        get(r, "overload_branch_h"),
+                        get(r, "max_branch_loading_pct"),
+                        get(r, "generation_cost_usd"),
+                        get(r, "dispatch_failed_steps"),
+                        get(r, "unserved_mwh"),
+                    )
+                })
+                .collect::<Vec<_>>(),
+        );
+    }
+    let (ed, opf) = (&results[0], &results[1]);
+    assert!(
+        ed.iter().any(|r| r.0 > 0.0),
+        "merit order overloads nothing: {ed:?}"
+    );
+    for (e, o) in ed.iter().zip(opf) {
+        assert_eq!(o.3, 0.0, "every OPF solved: {o:?}");
+        assert_eq!(o.0, 0.0, "OPF flows within ratings: {o:?}");
+        assert!(o.1 <= 100.0 + 1e-6, "{o:?}");
+        // Same failures (common random numbers): the constrained dispatch costs no less
+        // unless it sheds load.
+        if o.4 <= e.4 {
+            assert!(o.2 >= e.2 * (1.0 - 1e-9), "{e:?} vs {o:?}");
+        }
+    }
 }

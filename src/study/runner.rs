@@ -21,9 +21,10 @@ use super::scenario::{AgentSpec, LoadedScenario, StrategySpec};
 use gridsim_models::failure::{FailureParams, InitialState};
 
 use gridsim_networks::dispatch::EconomicDispatch;
+use gridsim_networks::opf::{DcOpf, DcOpfSettings, Penalties};
 
 use super::scenario::{DispatchKind, FailingElement};
-use super::world::{Agent, AgentModel, FailureModel, GridModel, GridWorld, Tick};
+use super::world::{Agent, AgentModel, Dispatcher, FailureModel, GridModel, GridWorld, Tick};
 
 /// SCE TOU-EV-4 (March 2019), shipped with the ACN data.
 const TOU_EV_4: &str = include_str!("../../models/data/acn/sce_tou_ev_4_march_2019.json");
@@ -150,12 +151,29 @@ impl Study {
         let sc = &self.scenario;
         let every = SimDuration::from_minutes(i64::from(sc.scenario.resolution_min));
         let n_steps = sc.n_steps();
-        let dispatch = match sc.scenario.dispatch {
-            DispatchKind::CaseSetpoints => None,
-            DispatchKind::Economic => Some(Box::new(
+        let merit_order = || -> Result<Box<EconomicDispatch>, String> {
+            Ok(Box::new(
                 EconomicDispatch::new(&self.net, &self.case)
                     .map_err(|e| format!("dispatch: {e}"))?,
-            )),
+            ))
+        };
+        let dispatch = match sc.scenario.dispatch {
+            DispatchKind::CaseSetpoints => None,
+            DispatchKind::Economic => Some(Dispatcher::MeritOrder(merit_order()?)),
+            DispatchKind::DcOpf => {
+                let settings = DcOpfSettings {
+                    penalized: Some(Penalties::default()),
+                    threads: 1,
+                    ..DcOpfSettings::default()
+                };
+                Some(Dispatcher::DcOpf(
+                    Box::new(
+                        DcOpf::for_case(&self.case, &self.net, settings)
+                            .map_err(|e| format!("dispatch: {e}"))?,
+                    ),
+                    merit_order()?,
+                ))
+            }
         };
         let world = GridWorld::new(
             self.case.clone(),
@@ -168,8 +186,12 @@ impl Study {
         );
         let mut world = world;
         world.set_co2_rates(self.co2_t_per_mwh.clone());
-        if sc.scenario.dispatch == DispatchKind::Economic {
-            world.declare_sums(&["dispatch_failed_steps"]);
+        match sc.scenario.dispatch {
+            DispatchKind::CaseSetpoints => {}
+            DispatchKind::Economic => world.declare_sums(&["dispatch_failed_steps"]),
+            DispatchKind::DcOpf => {
+                world.declare_sums(&["dispatch_failed_steps", "opf_penalty_usd"])
+            }
         }
         if self
             .failing

@@ -418,6 +418,13 @@ pub enum DispatchKind {
     /// costs, generators in service only); demand above the available capacity is shed,
     /// spread over the island's loads in proportion; the reference bus takes the losses.
     Economic,
+    /// DC optimal power flow on HiGHS (`networks::opf::DcOpf`): the case's costs, branch
+    /// ratings (`RATE_A`) and angle limits, penalised so that every step has a dispatch —
+    /// load shed at 10,000 $/MWh where supply or the network cannot serve it, surplus
+    /// injection spilled at 1,000 $/MWh (renewables first, then units' forced minimum output,
+    /// which the reference bus absorbs). HiGHS runs on one thread per step. A step whose OPF
+    /// the solver fails on is counted in `dispatch_failed_steps` and dispatched in merit order.
+    DcOpf,
 }
 
 /// One agent at a bus of the case (the case file's own bus number).

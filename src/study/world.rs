@@ -44,6 +44,7 @@ use gridsim_networks::acpf::{AcPfSettings, AcPowerFlow, Start};
 use gridsim_networks::dcpf::DcPowerFlow;
 use gridsim_networks::dispatch::{DispatchStatus, EconomicDispatch};
 use gridsim_networks::network::PerUnit;
+use gridsim_networks::opf::DcOpf;
 use gridsim_networks::topology::TopologyCache;
 use gridsim_networks::{Case, Network, PowerFlowResult};
 use gridsim_sim::{Context, Model, Periodic, Phase, SimDuration, SimResult, SimTime};
@@ -57,6 +58,16 @@ use super::scenario::{FailingElement, PowerFlowKind};
 pub enum Tick {
     /// Step the model for the interval starting now.
     Step,
+}
+
+/// How a run dispatches its generators at each step.
+pub enum Dispatcher {
+    /// Closed-form lossless merit-order dispatch per island.
+    MeritOrder(Box<EconomicDispatch>),
+    /// Penalised DC optimal power flow with branch limits, and the merit-order dispatch that
+    /// stands in for a step whose OPF the solver fails on (counted in
+    /// `dispatch_failed_steps`).
+    DcOpf(Box<DcOpf>, Box<EconomicDispatch>),
 }
 
 /// The power-flow solver of a run.
@@ -82,8 +93,8 @@ pub struct GridWorld {
     /// CO2 rate of every generator, t/MWh (case order).
     co2_t_per_mwh: Arc<Vec<f64>>,
     solver: Solver,
-    /// Economic dispatch, when the scenario asks for it.
-    dispatch: Option<Box<EconomicDispatch>>,
+    /// Economic dispatch or DC OPF, when the scenario asks for one.
+    dispatch: Option<Dispatcher>,
     /// Islands, for spreading shed load over an island's buses.
     topo: TopologyCache,
     /// Per-step time series of this run, streamed to CSV when asked for.
@@ -188,7 +199,7 @@ impl GridWorld {
         case: Arc<Case>,
         net: Network,
         kind: PowerFlowKind,
-        dispatch: Option<Box<EconomicDispatch>>,
+        dispatch: Option<Dispatcher>,
         start: DateTime<Utc>,
         dt_s: f64,
         tariff: Arc<TouTariff>,
@@ -301,8 +312,14 @@ impl GridWorld {
     /// docs), sets the units' outputs and spreads any shed load over the positive loads of its
     /// island. Returns (shed, excess, curtailed) in MW.
     fn dispatch_step(&mut self) -> (f64, f64, f64) {
-        let Some(ed) = self.dispatch.as_mut() else {
-            return (0.0, 0.0, 0.0);
+        if matches!(self.dispatch, Some(Dispatcher::DcOpf(..))) {
+            if let Some(out) = self.opf_step() {
+                return out;
+            }
+        }
+        let ed = match self.dispatch.as_mut() {
+            None => return (0.0, 0.0, 0.0),
+            Some(Dispatcher::DcOpf(_, ed) | Dispatcher::MeritOrder(ed)) => ed,
         };
         let pu = self.net.per_unit();
         let mut r = ed.solve(&self.net, None);
@@ -366,6 +383,54 @@ impl GridWorld {
             }
         }
         (shed, excess, curtailed)
+    }
+
+    /// The DC OPF's dispatch (scenario docs): sets the units' outputs, sheds load and curtails
+    /// renewables where it says, bus by bus. Returns (shed, excess, curtailed) in MW, or `None`
+    /// (counted in `dispatch_failed_steps`) when the solver fails and the merit-order dispatch
+    /// must stand in.
+    fn opf_step(&mut self) -> Option<(f64, f64, f64)> {
+        let Some(Dispatcher::DcOpf(opf, _)) = self.dispatch.as_mut() else {
+            return None;
+        };
+        let r = opf.solve(&self.net);
+        if !r.status.is_optimal() {
+            self.metrics.add("dispatch_failed_steps", 1.0);
+            return None;
+        }
+        let pu = self.net.per_unit();
+        for (g, &p) in r.pg_mw.iter().enumerate() {
+            if self.net.gen_connected(g) {
+                self.net.pg_pu[g] = pu.to_pu(p);
+            }
+        }
+        let (mut shed, mut excess, mut curtailed) = (0.0, 0.0, 0.0);
+        for i in 0..self.net.n_bus() {
+            let s = r.load_shed_mw.get(i).copied().unwrap_or(0.0);
+            if s > 0.0 {
+                let pd_mw = pu.to_mw(self.net.pd_pu[i]);
+                let keep = if pd_mw > 0.0 {
+                    (1.0 - s / pd_mw).max(0.0)
+                } else {
+                    1.0
+                };
+                self.net.pd_pu[i] -= pu.to_pu(s);
+                self.net.qd_pu[i] *= keep;
+                shed += s;
+            }
+            let c = r.curtailed_mw.get(i).copied().unwrap_or(0.0);
+            if c > 0.0 {
+                // Spilled renewable output leaves the bus; forced minimum output beyond it is
+                // absorbed by the reference bus, as with the merit-order dispatch.
+                let ren = c.min(self.ren_p_mw[i]);
+                self.net.pd_pu[i] += pu.to_pu(ren);
+                curtailed += ren;
+                excess += c - ren;
+            }
+        }
+        self.metrics
+            .add("opf_penalty_usd", r.penalty_usd_per_h * self.dt_s / 3600.0);
+        Some((shed, excess, curtailed))
     }
 
     /// Applies the injections, solves, accumulates the metrics, clears the injections.
