@@ -8,7 +8,7 @@ use std::sync::Arc;
 use gridsim_models::battery::Battery;
 use gridsim_models::ev::data::EvData;
 use gridsim_models::ev::tariff::TouTariff;
-use gridsim_models::ev::EvFleet;
+use gridsim_models::ev::{EvFleet, Session};
 use gridsim_models::load::{ProfileLoad, SyntheticLoad};
 use gridsim_models::profile::{Profile, ProfileReplay};
 use gridsim_models::solar::PvPlant;
@@ -40,6 +40,8 @@ pub struct Study {
     base_loads: Option<Vec<(usize, ProfileLoad)>>,
     /// Profiles of profile agents, by agent name.
     profiles: std::collections::BTreeMap<String, Arc<Profile>>,
+    /// Recorded sessions of session-replay EV fleets, by agent name.
+    sessions: std::collections::BTreeMap<String, Arc<Vec<Session>>>,
     /// Failing elements: (model name, element, figures, initial state), in specification order.
     failing: Vec<(String, FailingElement, FailureParams, InitialState)>,
     /// CO2 rate of every generator, t/MWh (case order).
@@ -94,6 +96,7 @@ impl Study {
                     .map_err(|e| format!("load_profile: {e}"))?;
                 let mut v = Vec::with_capacity(loads.len());
                 for l in loads {
+                    let l = l.with_alignment(lp.alignment);
                     let i = net
                         .bus_index(l.bus)
                         .ok_or_else(|| format!("load_profile: bus {} not in the case", l.bus))?;
@@ -104,7 +107,19 @@ impl Study {
             None => None,
         };
         let mut profiles = std::collections::BTreeMap::new();
+        let mut sessions = std::collections::BTreeMap::new();
         for a in &scenario.scenario.agents {
+            if let AgentSpec::EvSessions {
+                name,
+                sessions: source,
+                ..
+            } = a
+            {
+                let s = source
+                    .load(&dir, scenario.start)
+                    .map_err(|e| format!("agent {name:?}: sessions: {e}"))?;
+                sessions.insert(name.clone(), Arc::new(s));
+            }
             if let AgentSpec::Profile {
                 name,
                 source,
@@ -123,6 +138,7 @@ impl Study {
                 .map_err(|m| m.join("; "))?,
         );
         Ok(Study {
+            sessions,
             co2_t_per_mwh,
             base_loads,
             profiles,
@@ -296,6 +312,24 @@ impl Study {
                 let data = self.ev_data.as_ref().ok_or("EV data not loaded")?;
                 let tariff = tou_tariff.then(|| self.tariff.clone());
                 let f = EvFleet::generated(fleet, arrivals.clone(), data, tariff).map_err(named)?;
+                ("ev", Agent::Ev(Box::new(f)))
+            }
+            AgentSpec::EvSessions {
+                name,
+                fleet,
+                tou_tariff,
+                ..
+            } => {
+                let mut fleet = fleet.clone();
+                if let Some(c) = strategy.ev_controller {
+                    fleet.controller = c;
+                }
+                let s = self
+                    .sessions
+                    .get(name)
+                    .ok_or_else(|| format!("agent {name:?}: sessions not loaded"))?;
+                let tariff = tou_tariff.then(|| self.tariff.clone());
+                let f = EvFleet::replay(fleet, s.as_ref().clone(), tariff).map_err(named)?;
                 ("ev", Agent::Ev(Box::new(f)))
             }
             AgentSpec::Pv { params, .. } => (

@@ -174,6 +174,11 @@ pub enum ProfileSource {
     /// the simulation start (the load profile is played by elapsed time).
     #[serde(rename = "rts79_load")]
     Rts79Load,
+    /// GEFCom2014-E hourly load of ISO New England, 2006–2014 (shipped with the forecasters):
+    /// columns `load_mw` and `temperature_f`, clock US Eastern standard time (UTC − 5; give
+    /// `utc_offset_h: -5.0`), 24 hours a day.
+    #[serde(rename = "gefcom2014_load")]
+    Gefcom2014Load,
     /// A file (plain or `.gz`), relative to the scenario file.
     File(PathBuf),
 }
@@ -202,9 +207,10 @@ impl ProfileSource {
                 include_bytes!("../../models/data/rts-gmlc/wind_2020_hourly.csv.gz"),
                 "models/data/rts-gmlc/wind_2020_hourly.csv.gz",
             ),
-            ProfileSource::Rts79Load => {
-                Err("rts79_load is computed from the RTS-79 tables, not read from text".into())
-            }
+            ProfileSource::Rts79Load | ProfileSource::Gefcom2014Load => Err(
+                "this profile is built from its own tables, not read from RTS-GMLC-layout text"
+                    .into(),
+            ),
             ProfileSource::File(p) => {
                 let path = dir.join(p);
                 gridsim_models::profile::read_text(&path)
@@ -230,9 +236,110 @@ impl ProfileSource {
                 values: vec![gridsim_models::reliability::rts79_hourly_load_fraction()],
             });
         }
+        if *self == ProfileSource::Gefcom2014Load {
+            return gefcom2014_load(utc_offset_h);
+        }
         let (text, name) = self.text(dir)?;
         Profile::parse(&text, &name, utc_offset_h).map_err(|e| e.to_string())
     }
+}
+
+/// Recorded EV sessions to replay. Sessions arriving before the simulation start are left out.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum SessionSource {
+    /// The 994 sessions of ACN's Caltech garage in March 2019 (shipped; ACN-Sim's periods of
+    /// 5 minutes counted from the simulation start, which should be 2019-03-01 08:00 UTC).
+    CaltechMarch2019,
+    /// An ACN-Sim periods CSV (`arrival_period`, `departure_period`, `requested_energy_kWh`,
+    /// `battery_max_power_kW`; period k starts k · `period_min` after the simulation start).
+    Periods {
+        /// File (plain or `.gz`), relative to the scenario file.
+        file: PathBuf,
+        /// Period length, minutes.
+        period_min: f64,
+    },
+    /// An ACN-Data sessions CSV (`connectionTime`, `disconnectTime`, `kWhDelivered`; absolute
+    /// times), every vehicle accepting at most `max_rate_kw`.
+    AcnData {
+        /// File (plain or `.gz`), relative to the scenario file.
+        file: PathBuf,
+        /// Largest rate a vehicle accepts, kW.
+        max_rate_kw: f64,
+    },
+}
+
+impl SessionSource {
+    /// The sessions, times in seconds after `start`, arrivals before it left out.
+    pub fn load(
+        &self,
+        dir: &Path,
+        start: DateTime<Utc>,
+    ) -> Result<Vec<gridsim_models::ev::Session>, String> {
+        use gridsim_models::ev::data;
+        let all = match self {
+            SessionSource::CaltechMarch2019 => {
+                use std::io::Read;
+                let gz = include_bytes!("../../models/data/acn/caltech_mar2019_sessions.csv.gz");
+                let mut text = String::new();
+                flate2::read::GzDecoder::new(&gz[..])
+                    .read_to_string(&mut text)
+                    .map_err(|e| format!("caltech_mar2019_sessions.csv.gz: {e}"))?;
+                data::parse_period_sessions(
+                    &text,
+                    "models/data/acn/caltech_mar2019_sessions.csv.gz",
+                    300.0,
+                )
+            }
+            SessionSource::Periods { file, period_min } => {
+                if !(*period_min > 0.0) {
+                    return Err(format!(
+                        "period_min: expected a positive number of minutes, found {period_min}"
+                    ));
+                }
+                data::read_period_sessions(&dir.join(file), period_min * 60.0)
+            }
+            SessionSource::AcnData { file, max_rate_kw } => {
+                data::read_acn_sessions(&dir.join(file), start, *max_rate_kw)
+            }
+        }
+        .map_err(|e| e.to_string())?;
+        Ok(all.into_iter().filter(|s| s.arrival_s >= 0.0).collect())
+    }
+}
+
+/// The GEFCom2014-E load shipped with the forecasters as a profile (`load_mw`,
+/// `temperature_f`), its first row 2006-01-01 00:00 on the file's clock (UTC + `utc_offset_h`).
+fn gefcom2014_load(utc_offset_h: f64) -> Result<Profile, String> {
+    use std::io::Read;
+    const NAME: &str = "models/forecast/data/load_e.csv.gz";
+    let gz = include_bytes!("../../models/forecast/data/load_e.csv.gz");
+    let mut text = String::new();
+    flate2::read::GzDecoder::new(&gz[..])
+        .read_to_string(&mut text)
+        .map_err(|e| format!("{NAME}: {e}"))?;
+    let (mut load, mut temp) = (Vec::new(), Vec::new());
+    for (k, line) in text.lines().enumerate().skip(1) {
+        let f: Vec<&str> = line.split(',').collect();
+        let num = |c: usize| -> Result<f64, String> {
+            f.get(c)
+                .and_then(|x| x.trim().parse().ok())
+                .ok_or_else(|| format!("{NAME}:{}: field {} is not a number", k + 1, c + 1))
+        };
+        load.push(num(2)?);
+        temp.push(num(3)?);
+    }
+    let start = chrono::NaiveDate::from_ymd_opt(2006, 1, 1)
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .ok_or("GEFCom2014 start date")?
+        .and_utc()
+        - chrono::Duration::seconds((utc_offset_h * 3600.0).round() as i64);
+    Ok(Profile {
+        start,
+        step_s: 3600.0,
+        columns: vec!["load_mw".into(), "temperature_f".into()],
+        values: vec![load, temp],
+    })
 }
 
 /// Base loads that follow regional profiles: each bus of a mapped area draws
@@ -250,6 +357,10 @@ pub struct LoadProfileSpec {
     /// The file's clock: UTC + this, hours (default 0).
     #[serde(default)]
     pub utc_offset_h: f64,
+    /// `elapsed` (default: the profile's first row at the simulation start, repeating) or
+    /// `calendar` (the row containing each step's UTC instant; the ends held).
+    #[serde(default)]
+    pub alignment: gridsim_models::profile::Alignment,
 }
 
 fn peak_equals_case() -> LoadScaling {
@@ -445,6 +556,21 @@ pub enum AgentSpec {
         #[serde(default = "yes")]
         tou_tariff: bool,
     },
+    /// A fleet of EV chargers replaying recorded sessions (same controllers and metrics as
+    /// `ev_fleet`).
+    EvSessions {
+        /// Unique name.
+        name: String,
+        /// Bus.
+        bus: u32,
+        /// Chargers, feeder limit, controller.
+        fleet: EvFleetParams,
+        /// The sessions.
+        sessions: SessionSource,
+        /// Price energy with SCE's TOU-EV-4 tariff (shipped; default true).
+        #[serde(default = "yes")]
+        tou_tariff: bool,
+    },
     /// A PV plant ([`gridsim_models::solar`]).
     Pv {
         /// Unique name.
@@ -512,6 +638,7 @@ impl AgentSpec {
     pub fn name(&self) -> &str {
         match self {
             AgentSpec::EvFleet { name, .. }
+            | AgentSpec::EvSessions { name, .. }
             | AgentSpec::Pv { name, .. }
             | AgentSpec::Wind { name, .. }
             | AgentSpec::Battery { name, .. }
@@ -524,6 +651,7 @@ impl AgentSpec {
     pub fn bus(&self) -> u32 {
         match self {
             AgentSpec::EvFleet { bus, .. }
+            | AgentSpec::EvSessions { bus, .. }
             | AgentSpec::Pv { bus, .. }
             | AgentSpec::Wind { bus, .. }
             | AgentSpec::Battery { bus, .. }
@@ -774,6 +902,23 @@ impl Scenario {
             }
             let verdict = match a {
                 AgentSpec::EvFleet { fleet, .. } => fleet.validate(),
+                AgentSpec::EvSessions {
+                    fleet, sessions, ..
+                } => match (fleet.validate(), &start) {
+                    (Err(e), _) => Err(e),
+                    (Ok(()), Ok(start)) => {
+                        let loaded = sessions.load(dir, *start).and_then(|s| {
+                            gridsim_models::ev::EvFleet::replay(fleet.clone(), s, None)
+                                .map(|_| ())
+                                .map_err(|e| e.to_string())
+                        });
+                        if let Err(e) = loaded {
+                            at(&needle, format!("agent {:?}: sessions: {e}", a.name()));
+                        }
+                        Ok(())
+                    }
+                    (Ok(()), Err(_)) => Ok(()),
+                },
                 AgentSpec::Pv { params, .. } => {
                     gridsim_models::solar::PvPlant::new(params.clone()).map(|_| ())
                 }
@@ -877,7 +1022,9 @@ impl Scenario {
                 .is_some_and(|c| c != EvController::Uncontrolled)
             {
                 for a in &self.agents {
-                    if let AgentSpec::EvFleet { name, fleet, .. } = a {
+                    if let AgentSpec::EvFleet { name, fleet, .. }
+                    | AgentSpec::EvSessions { name, fleet, .. } = a
+                    {
                         if fleet.feeder_limit_kw.is_none() {
                             at(
                                 &needle,
