@@ -311,9 +311,9 @@ impl GridWorld {
     /// configured): curtails renewables where an island cannot absorb its generation (module
     /// docs), sets the units' outputs and spreads any shed load over the positive loads of its
     /// island. Returns (shed, excess, curtailed) in MW.
-    fn dispatch_step(&mut self) -> (f64, f64, f64) {
+    fn dispatch_step(&mut self, now: SimTime) -> (f64, f64, f64) {
         if matches!(self.dispatch, Some(Dispatcher::DcOpf(..))) {
-            if let Some(out) = self.opf_step() {
+            if let Some(out) = self.opf_step(now) {
                 return out;
             }
         }
@@ -389,13 +389,19 @@ impl GridWorld {
     /// renewables where it says, bus by bus. Returns (shed, excess, curtailed) in MW, or `None`
     /// (counted in `dispatch_failed_steps`) when the solver fails and the merit-order dispatch
     /// must stand in.
-    fn opf_step(&mut self) -> Option<(f64, f64, f64)> {
+    fn opf_step(&mut self, now: SimTime) -> Option<(f64, f64, f64)> {
         let Some(Dispatcher::DcOpf(opf, _)) = self.dispatch.as_mut() else {
             return None;
         };
         let r = opf.solve(&self.net);
         if !r.status.is_optimal() {
             self.metrics.add("dispatch_failed_steps", 1.0);
+            eprintln!(
+                "warning: {}: DC OPF {:?} ({}); merit-order dispatch used for this step",
+                self.time_label(now),
+                r.status,
+                r.diagnostics.join("; ")
+            );
             return None;
         }
         let pu = self.net.per_unit();
@@ -441,7 +447,7 @@ impl GridWorld {
             self.net.qd_pu[i] = self.base_qd_pu[i] - pu.to_pu(self.inj_q_mvar[i]);
         }
         let renewable_mw: f64 = self.ren_p_mw.iter().sum();
-        let (shed_mw, excess_mw, curtailed_mw) = self.dispatch_step();
+        let (shed_mw, excess_mw, curtailed_mw) = self.dispatch_step(now);
         if self.snapshots.is_some() {
             self.write_snapshot(now)?;
         }
