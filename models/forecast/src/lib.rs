@@ -9,7 +9,9 @@
 //!   curve and a solar regression, with quantiles from binned residuals; [`gbt`]:
 //!   gradient-boosted trees for load, solar and wind; [`sarimax`]: regression with seasonal
 //!   ARMA errors; [`mstl`]: MSTL + ETS (augurs); [`prophet`]: Prophet (augurs) with
-//!   temperature regressors, fitted by a pure-Rust L-BFGS; [`ensemble`]: weighted combinations;
+//!   temperature regressors, fitted by a pure-Rust L-BFGS; [`lstm`]: a one-layer LSTM (a week
+//!   of history in, 24 hours out) trained by hand-written backpropagation through time and
+//!   Adam; [`ensemble`]: weighted combinations;
 //! - [`backtest`]: rolling-origin backtests; [`plot`]: forecast against actual as SVG;
 //!   [`ramp`]: ramp-event detection and its scores (POD, FAR, CSI); [`fleet`]: fleet
 //!   forecasts from the plants' quantiles joined by a copula; [`data`]: readers of the shipped GEFCom2014 copies.
@@ -36,6 +38,7 @@ mod error;
 pub mod fleet;
 pub mod gbt;
 pub mod linalg;
+pub mod lstm;
 pub mod metrics;
 pub mod mlr;
 pub mod model;

@@ -17,6 +17,7 @@ use crate::backtest::{rolling_origin, score, BacktestSettings, Scores};
 use crate::ensemble::{Ensemble, EnsembleLoss};
 use crate::fleet::{aggregate, fleet_actual, FleetSettings};
 use crate::gbt::{Gbt, GbtSettings, RenewableGbt, RenewableKind};
+use crate::lstm::{Lstm, LstmSettings};
 use crate::metrics::percentiles_99;
 use crate::mlr::{Mlr, MlrSettings};
 use crate::model::{Dataset, Forecast, Forecaster};
@@ -52,6 +53,7 @@ impl Target {
                 "mstl_ets",
                 "sarimax",
                 "gbt",
+                "lstm",
                 "ensemble",
             ],
             Target::Solar => &[
@@ -150,6 +152,7 @@ impl Target {
             (Target::Load, "sarimax") => Box::new(Sarimax::new(SarimaxSettings::default())),
             (Target::Load, "gbt") => Box::new(Gbt::new(GbtSettings::default())),
             (Target::Load, "prophet") => Box::new(ProphetLoad::new(ProphetSettings::default())),
+            (Target::Load, "lstm") => Box::new(Lstm::new(LstmSettings::default())),
             (Target::Solar, "gbt") => {
                 Box::new(RenewableGbt::new(RenewableKind::Solar, Default::default()))
             }
