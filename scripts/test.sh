@@ -5,4 +5,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 cargo test --workspace --no-fail-fast "$@"
-cargo run --quiet --bin gridsim -- validate
+# The gridsim binary the tests just built: `cargo run --bin gridsim` would resolve the
+# dependencies' features for that one package and build HiGHS a second time.
+"${CARGO_TARGET_DIR:-target}/debug/gridsim" validate

@@ -36,27 +36,43 @@ pub(crate) struct PfArgs {
     /// Start from 1∠0 instead of the case's voltages.
     #[arg(long)]
     flat_start: bool,
-    /// Write bus.csv, gen.csv and branch.csv into this folder.
+    /// Write bus.csv, gen.csv and branch.csv into this folder (with --snapshots:
+    /// snapshot_results.csv, one row per snapshot).
     #[arg(long)]
     out: Option<PathBuf>,
+    /// Solve a time series: one power flow per row of this CSV file (columns `pd_mw:<bus>`,
+    /// `qd_mvar:<bus>`, `pg_mw:<gen row>`, as `gridsim run --snapshots` writes), each
+    /// warm-started from the previous solution.
+    #[arg(long, conflicts_with_all = ["repeat", "flat_start"])]
+    snapshots: Option<PathBuf>,
 }
 
 /// Runs `gridsim pf`: exit 0 converged, 1 not converged.
 pub(crate) fn run(a: &PfArgs) -> Outcome {
     let (case, net, parse_ms) = load_network(&a.case)?;
+    if let Some(file) = &a.snapshots {
+        let settings = AcPfSettings {
+            enforce_q_lims: a.enforce_q_lims,
+            algorithm: algorithm(&a.algorithm),
+            ..AcPfSettings::default()
+        };
+        let (report, all_converged) =
+            crate::pf_snapshots::run(&case, net, parse_ms, file, a.dc, settings, a.out.as_ref())?;
+        if a.json {
+            crate::print_json(&report)?;
+        } else {
+            report.print();
+        }
+        return Ok(exit_code(all_converged));
+    }
     let net = &net;
     let mut solve: Box<dyn FnMut() -> PowerFlowResult> = if a.dc {
         let mut pf = DcPowerFlow::new(net);
         Box::new(move || pf.solve(net))
     } else {
-        let algorithm = match a.algorithm.as_str() {
-            "fdxb" => PfAlgorithm::FastDecoupled(FdVariant::Xb),
-            "fdbx" => PfAlgorithm::FastDecoupled(FdVariant::Bx),
-            _ => PfAlgorithm::NewtonRaphson,
-        };
         let settings = AcPfSettings {
             enforce_q_lims: a.enforce_q_lims,
-            algorithm,
+            algorithm: algorithm(&a.algorithm),
             ..AcPfSettings::default()
         };
         let mut pf = AcPowerFlow::new(net, settings);
@@ -102,8 +118,17 @@ pub(crate) fn run(a: &PfArgs) -> Outcome {
     Ok(exit_code(res.status.is_converged()))
 }
 
+/// The AC iteration named on the command line.
+fn algorithm(name: &str) -> PfAlgorithm {
+    match name {
+        "fdxb" => PfAlgorithm::FastDecoupled(FdVariant::Xb),
+        "fdbx" => PfAlgorithm::FastDecoupled(FdVariant::Bx),
+        _ => PfAlgorithm::NewtonRaphson,
+    }
+}
+
 /// Median of `xs` (sorted in place); NaN when empty.
-fn median(xs: &mut [f64]) -> f64 {
+pub(crate) fn median(xs: &mut [f64]) -> f64 {
     xs.sort_by(f64::total_cmp);
     let n = xs.len();
     if n == 0 {

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use crate::study::runner::{write_summary, Study};
+use crate::study::runner::{write_summary, RunFiles, Study};
 use crate::study::scenario;
 use crate::{InputError, Outcome};
 
@@ -32,6 +32,11 @@ pub(crate) struct RunArgs {
     /// lowest voltage, highest loading, cost) to OUT/series/<strategy>/rep<NNNNNN>.csv.
     #[arg(long)]
     series: bool,
+    /// Also write every run's power-flow inputs per step (every bus's P and Q demand, every
+    /// generator's P) to OUT/snapshots/<strategy>/rep<NNNNNN>.csv, for `gridsim pf --snapshots`
+    /// or another tool.
+    #[arg(long)]
+    snapshots: bool,
 }
 
 /// Runs the study: exit 0 when every replication ran.
@@ -56,7 +61,11 @@ pub(crate) fn run(a: &RunArgs) -> Outcome {
         start,
         end,
         a.threads,
-        (a.series || study.scenario().scenario.time_series).then_some(dir.as_path()),
+        &RunFiles {
+            dir: dir.clone(),
+            series: a.series || study.scenario().scenario.time_series,
+            snapshots: a.snapshots,
+        },
         std::io::BufWriter::new(file),
     ) {
         Ok(t) => t,

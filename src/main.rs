@@ -20,6 +20,7 @@ mod cmd_pf;
 mod cmd_run;
 mod cmd_uc;
 mod cmd_validate;
+mod pf_snapshots;
 mod study;
 
 #[derive(Parser)]

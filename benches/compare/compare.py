@@ -327,29 +327,75 @@ def load_profile(hours, seed):
     return 0.9 * seasonal * daily * noise
 
 
+def write_profile_snapshots(case_path, hours, seed, path):
+    """Snapshot file (the layout of `gridsim run --snapshots`) of the synthetic profile: every
+    bus's Pd, Qd and every generator's Pg of the case × s(h)."""
+    import numpy as np
+    import pandas as pd
+
+    bus, gen = read_case_arrays(case_path)
+    scale = load_profile(hours, seed)
+    cols = {"time_utc": [f"h{h}" for h in range(hours)]}
+    for row in bus:
+        cols[f"pd_mw:{int(row[0])}"] = scale * row[2]
+    for row in bus:
+        cols[f"qd_mvar:{int(row[0])}"] = scale * row[3]
+    for g, row in enumerate(gen):
+        cols[f"pg_mw:{g + 1}"] = scale * row[1]
+    pd.DataFrame(cols).to_csv(path, index=False, float_format="%.17g")
+    return float(scale.min()), float(scale.max())
+
+
+def case_with_a_load_at_every_bus(case_path, out_path):
+    """The case with Qd = 1e-9 MVAr at buses without demand, so that lightsim2grid creates a
+    load at every bus (its loads are the buses with Pd or Qd) and every snapshot column has one."""
+    src = Path(case_path).read_text()
+    a = src.index("mpc.bus = [")
+    b = src.index("];", a)
+    out = []
+    for line in src[a:b].split("\n"):
+        f = line.split()
+        if len(f) >= 13 and f[0][0].isdigit() and float(f[2]) == 0 and float(f[3].rstrip(";")) == 0:
+            f[3] = "1e-9"
+            line = "\t" + "\t".join(f)
+        out.append(line)
+    Path(out_path).write_text(src[:a] + "\n".join(out) + src[b:])
+
+
 def worker_ls2g_ts(task):
-    """lightsim2grid TimeSeriesCPP: every load P, Q and generator P scaled by load_profile."""
+    """lightsim2grid TimeSeriesCPP over a snapshot file (every bus's Pd, Qd, every generator's Pg
+    per row), each row warm-started from the previous one."""
+    import tempfile
     import warnings
 
     warnings.simplefilter("ignore")
     import numpy as np
+    import pandas as pd
     from lightsim2grid.lightsim2grid_cpp import TimeSeriesCPP
     from lightsim2grid.network import init_from_matpower
 
     case_path = CASES_DIR / f"{task['case']}.m"
     bus, gen = read_case_arrays(case_path)
-    grid = init_from_matpower(str(case_path))
+    with tempfile.TemporaryDirectory() as tmp:
+        all_loads = Path(tmp) / f"{task['case']}.m"
+        case_with_a_load_at_every_bus(case_path, all_loads)
+        grid = init_from_matpower(str(all_loads))
+    snaps = pd.read_csv(task["snapshots"])
+    loads = grid.get_loads()
+    if len(loads) != len(bus) or len(grid.get_generators()) != len(gen):
+        raise ValueError(f"{len(loads)} loads / {len(grid.get_generators())} generators in lightsim2grid")
+    bus_ids = [int(bus[x.bus_id, 0]) for x in loads]
+    load_p = np.ascontiguousarray(snaps[[f"pd_mw:{b}" for b in bus_ids]].to_numpy(float))
+    load_q = np.ascontiguousarray(snaps[[f"qd_mvar:{b}" for b in bus_ids]].to_numpy(float))
+    gen_p = np.ascontiguousarray(snaps[[f"pg_mw:{g + 1}" for g in range(len(gen))]].to_numpy(float))
     v0 = matpower_start_voltages(bus, gen)
-    load_p_mw = np.array([x.target_p_mw for x in grid.get_loads()])
-    load_q_mvar = np.array([x.target_q_mvar for x in grid.get_loads()])
-    gen_p_mw = np.array([x.target_p_mw for x in grid.get_generators()])
-    scale = load_profile(task["hours"], task["seed"])
+    n = len(snaps)
 
     def run(n_steps):
         ts = TimeSeriesCPP(grid)
-        ts.modify_load_p(np.ascontiguousarray(np.outer(scale[:n_steps], load_p_mw)))
-        ts.modify_load_q(np.ascontiguousarray(np.outer(scale[:n_steps], load_q_mvar)))
-        ts.modify_gen_p(np.ascontiguousarray(np.outer(scale[:n_steps], gen_p_mw)))
+        ts.modify_load_p(np.ascontiguousarray(load_p[:n_steps]))
+        ts.modify_load_q(np.ascontiguousarray(load_q[:n_steps]))
+        ts.modify_gen_p(np.ascontiguousarray(gen_p[:n_steps]))
         t0 = time.perf_counter()
         ts.compute(v0.copy(), MAX_ITER, TOL_PU)
         elapsed = time.perf_counter() - t0
@@ -358,15 +404,13 @@ def worker_ls2g_ts(task):
     run(48)  # warm-up
     samples, ts = [], None
     for _ in range(task["repeat"]):
-        elapsed, ts = run(task["hours"])
+        elapsed, ts = run(n)
         samples.append(elapsed)
     return {
         "median_s": statistics.median(samples),
         "min_s": min(samples),
-        "n_steps": task["hours"],
+        "n_steps": n,
         "n_converged": int(ts.nb_converged()),
-        "scale_min": float(scale.min()),
-        "scale_max": float(scale.max()),
     }
 
 
@@ -483,6 +527,24 @@ class Gridsim:
             return out
         except (KeyError, TypeError, ValueError) as exc:
             return {"error": f"gridsim: unexpected JSON ({type(exc).__name__}: {short(exc, 60)})"}
+
+    def ts(self, case_path, snapshots, repeat, timeout_s):
+        """`gridsim pf --snapshots`: Σ of the warm-started solves, median over `repeat` runs."""
+        if self.reason:
+            return {"error": f"gridsim: {self.reason}"}
+        samples, doc = [], None
+        for _ in range(repeat):
+            doc, err, _ = self._run(["pf", str(case_path), "--snapshots", str(snapshots), "--json"], timeout_s)
+            if err:
+                return {"error": f"gridsim: {err}"}
+            samples.append(float(doc["timing"]["solve_s_total"]))
+        return {
+            "median_s": statistics.median(samples),
+            "min_s": min(samples),
+            "n_steps": int(doc["steps"]),
+            "n_converged": int(doc["converged_steps"]),
+            "iterations_total": int(doc["iterations_total"]),
+        }
 
     def n1(self, case_path, dc, timeout_s):
         if self.reason:
@@ -770,13 +832,15 @@ def render(args, env, load_before, load_after, pf, n1, ts):
             ratio = "" if "error" in gs or "error" in ls else f"; gridsim/lightsim2grid {gs['total_s'] / ls['total_s']:.2f}×"
             add(f"| {label}, {entry['case']} | {ls_text} | {gs_text} | {note}{ratio} |")
         if ts:
-            r = ts["ls2g"]
-            if "error" in r:
-                add(f"| time series, {ts['case']}, {TS_HOURS} h | {short(r['error'], 60)} | n/a | |")
-            else:
-                add(f"| time series, {ts['case']}, {r['n_steps']} h | {r['median_s']:.3f} (min {r['min_s']:.3f}) | n/a "
-                    f"| `TimeSeriesCPP`, each hour warm-started from the previous one; {r['n_converged']} converged; "
-                    f"load and generator P, load Q × s(h) in [{r['scale_min']:.2f}, {r['scale_max']:.2f}], seed {TS_SEED} |")
+            r, g = ts["ls2g"], ts["gridsim"]
+            cell = lambda x: short(x["error"], 60) if "error" in x else f"{x['median_s']:.3f} (min {x['min_s']:.3f})"
+            steps = r.get("n_steps", g.get("n_steps", "?"))
+            note = (f"{ts['source']}; each snapshot warm-started from the previous one; "
+                    f"lightsim2grid `TimeSeriesCPP` (voltages only) {r.get('n_converged', '?')} converged, "
+                    f"gridsim `pf --snapshots` (voltages, flows, outputs) {g.get('n_converged', '?')} converged")
+            if "error" not in r and "error" not in g:
+                note += f"; gridsim/lightsim2grid {g['median_s'] / r['median_s']:.2f}×"
+            add(f"| time series, {ts['case']}, {steps} snapshots | {cell(r)} | {cell(g)} | {note} |")
         add("")
     return "\n".join(lines)
 
@@ -799,6 +863,8 @@ def main():
     parser.add_argument("--n1-case", default="case1354pegase", help="AC N-1 case ('' to skip)")
     parser.add_argument("--dc-n1-case", default="case9241pegase", help="DC N-1 case ('' to skip)")
     parser.add_argument("--ts-case", default="case118", help="time-series case ('' to skip)")
+    parser.add_argument("--ts-snapshots", type=Path,
+                        help="snapshot CSV for the time series (gridsim run --snapshots); default: the synthetic profile")
     parser.add_argument("--timeout", type=float, default=900, help="seconds allowed per measurement")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -883,11 +949,24 @@ def main():
 
     ts = None
     if args.ts_case:
+        import tempfile
+
         log(f"time series {args.ts_case}:")
-        r = run_worker({"kind": "ls2g_ts", "case": args.ts_case, "hours": TS_HOURS, "seed": TS_SEED,
-                        "repeat": 3}, args.timeout)
+        tmp = tempfile.TemporaryDirectory()
+        if args.ts_snapshots:
+            snapshots = args.ts_snapshots
+            source = f"snapshots `{snapshots.name}` (a gridsim study's power-flow inputs)"
+        else:
+            snapshots = Path(tmp.name) / "snapshots.csv"
+            lo, hi = write_profile_snapshots(CASES_DIR / f"{args.ts_case}.m", TS_HOURS, TS_SEED, snapshots)
+            source = f"load and generator P, load Q × s(h) in [{lo:.2f}, {hi:.2f}], seed {TS_SEED}"
+        r = run_worker({"kind": "ls2g_ts", "case": args.ts_case, "snapshots": str(snapshots), "repeat": 3},
+                       args.timeout)
         log("  lightsim2grid    " + (r.get("error") or f"{r['median_s']:.3f} s"))
-        ts = {"case": args.ts_case, "ls2g": r}
+        g = gridsim.ts(CASES_DIR / f"{args.ts_case}.m", snapshots, 3, args.timeout)
+        log("  gridsim          " + (g.get("error") or f"{g['median_s']:.3f} s"))
+        ts = {"case": args.ts_case, "source": source, "ls2g": r, "gridsim": g}
+        tmp.cleanup()
 
     load_after = os.getloadavg()[0]
     report = render(args, env, load_before, load_after, pf, n1, ts)

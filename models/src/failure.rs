@@ -7,13 +7,24 @@
 //! exponential times the process is the two-state Markov chain with failure rate 1/MTTF and
 //! repair rate 1/MTTR.
 //!
+//! A process starts either in service with a fresh time to failure ([`InitialState::InService`])
+//! or in its long-run (stationary) state ([`InitialState::Stationary`]): down with probability
+//! U, and the time to the first transition drawn from the equilibrium residual-life law of the
+//! current state — the forward recurrence time of a renewal process, whose density is
+//! `(1 − F(x))/m` for a law F of mean m. For a Weibull law of scale λ and shape k it is sampled
+//! exactly as `V·L`, V uniform on (0, 1) and L the length-biased life `λ·G^{1/k}` with
+//! G ~ Gamma(1 + 1/k, 1); for k = 1 this is again the exponential law (memorylessness). A
+//! stationary start makes every instant of the horizon statistically alike, so annual indices
+//! (LOLE, EENS, unit-hours out) carry no start-up bias; starting in service understates them
+//! over the first few MTTRs.
+//!
 //! The process exposes the time of its next transition (for an event kernel) and can be advanced
 //! over a step (for a time-stepped loop), reporting every transition inside the step and the
 //! time spent down.
 
 use crate::common::{AgentError, StepTime, Validator};
 use rand::Rng;
-use rand_distr::{Distribution, Weibull};
+use rand_distr::{Distribution, Gamma, Weibull};
 use serde::Deserialize;
 
 /// Γ(x) for x > 0 (Lanczos, g = 7, 9 terms; relative error < 1e-13 on the range used here).
@@ -75,6 +86,17 @@ impl FailureParams {
     }
 }
 
+/// State of a failure process at the start of the horizon.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InitialState {
+    /// In service, with a fresh time to failure.
+    InService,
+    /// Drawn from the process's long-run distribution (module docs).
+    #[default]
+    Stationary,
+}
+
 /// One change of state.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Transition {
@@ -104,15 +126,35 @@ pub struct FailureProcess {
     to_repair: Weibull<f64>,
 }
 
-fn weibull_with_mean(mean_h: f64, shape: f64) -> Result<Weibull<f64>, AgentError> {
+fn invalid_law(what: &str, found: String) -> AgentError {
+    AgentError::InvalidParameters(vec![crate::common::ParamProblem {
+        field: "failure".into(),
+        found,
+        expected: format!("a valid {what}"),
+    }])
+}
+
+/// The Weibull law of mean `mean_h` hours and `shape`, in seconds, and its scale.
+fn weibull_with_mean(mean_h: f64, shape: f64) -> Result<(Weibull<f64>, f64), AgentError> {
     let scale_s = mean_h * 3600.0 / gamma(1.0 + 1.0 / shape);
-    Weibull::new(scale_s, shape).map_err(|e| {
-        AgentError::InvalidParameters(vec![crate::common::ParamProblem {
-            field: "failure".into(),
-            found: format!("scale {scale_s} s, shape {shape}"),
-            expected: format!("a valid Weibull law ({e})"),
-        }])
-    })
+    Weibull::new(scale_s, shape)
+        .map(|w| (w, scale_s))
+        .map_err(|e| {
+            invalid_law(
+                &format!("Weibull law ({e})"),
+                format!("scale {scale_s} s, shape {shape}"),
+            )
+        })
+}
+
+/// A draw of the equilibrium residual life of a Weibull(scale, shape) renewal process (module
+/// docs).
+fn residual_life_s((scale_s, shape): (f64, f64), rng: &mut impl Rng) -> Result<f64, AgentError> {
+    let g = Gamma::new(1.0 + 1.0 / shape, 1.0)
+        .map_err(|e| invalid_law(&format!("Gamma law ({e})"), format!("shape {shape}")))?;
+    let life = scale_s * g.sample(rng).powf(1.0 / shape);
+    let v: f64 = rng.random();
+    Ok(v * life)
 }
 
 impl FailureProcess {
@@ -122,13 +164,32 @@ impl FailureProcess {
         start_s: f64,
         rng: &mut impl Rng,
     ) -> Result<Self, AgentError> {
+        Self::starting(params, start_s, InitialState::InService, rng)
+    }
+
+    /// A component whose state at `start_s` is `initial` (module docs), drawn from `rng`.
+    pub fn starting(
+        params: &FailureParams,
+        start_s: f64,
+        initial: InitialState,
+        rng: &mut impl Rng,
+    ) -> Result<Self, AgentError> {
         params.validate()?;
-        let to_failure = weibull_with_mean(params.mttf_h, params.failure_shape)?;
-        let to_repair = weibull_with_mean(params.mttr_h, params.repair_shape)?;
-        let next_s = start_s + to_failure.sample(rng);
+        let (to_failure, f_scale) = weibull_with_mean(params.mttf_h, params.failure_shape)?;
+        let (to_repair, r_scale) = weibull_with_mean(params.mttr_h, params.repair_shape)?;
+        let failure_law = (f_scale, params.failure_shape);
+        let repair_law = (r_scale, params.repair_shape);
+        let (up, first_s) = match initial {
+            InitialState::InService => (true, to_failure.sample(rng)),
+            InitialState::Stationary => {
+                let down = rng.random::<f64>() < params.unavailability();
+                let law = if down { repair_law } else { failure_law };
+                (!down, residual_life_s(law, rng)?)
+            }
+        };
         Ok(Self {
-            up: true,
-            next_s,
+            up,
+            next_s: start_s + first_s,
             to_failure,
             to_repair,
         })
@@ -324,6 +385,63 @@ mod tests {
     use super::*;
     use rand::SeedableRng;
     use rand_chacha::ChaCha8Rng;
+
+    /// Fraction of `n` processes down at each of `at_h`.
+    fn fraction_down(
+        params: &FailureParams,
+        initial: InitialState,
+        at_h: &[f64],
+        n: usize,
+    ) -> Vec<f64> {
+        let mut rng = ChaCha8Rng::seed_from_u64(7);
+        let mut down = vec![0usize; at_h.len()];
+        for _ in 0..n {
+            let mut p = FailureProcess::starting(params, 0.0, initial, &mut rng).unwrap();
+            for (k, &h) in at_h.iter().enumerate() {
+                while p.next_transition_s() <= h * 3600.0 {
+                    p.transition(&mut rng);
+                }
+                down[k] += usize::from(!p.is_up());
+            }
+        }
+        down.iter().map(|&d| d as f64 / n as f64).collect()
+    }
+
+    #[test]
+    fn a_stationary_start_is_unavailable_with_probability_u_at_every_instant() {
+        // U = 25 / (100 + 25) = 0.2; with 20,000 processes the fraction down has σ = 0.0028:
+        // every instant within 4σ = 0.0113 of U, for exponential and non-exponential laws.
+        let at_h = [0.0, 12.0, 37.0, 150.0, 500.0];
+        for (fs, rs) in [(1.0, 1.0), (2.0, 3.0), (0.7, 1.5)] {
+            let params = FailureParams {
+                mttf_h: 100.0,
+                mttr_h: 25.0,
+                failure_shape: fs,
+                repair_shape: rs,
+            };
+            for (h, f) in at_h.iter().zip(fraction_down(
+                &params,
+                InitialState::Stationary,
+                &at_h,
+                20_000,
+            )) {
+                assert!(
+                    (f - 0.2).abs() < 0.0113,
+                    "shapes ({fs}, {rs}) at {h} h: {f}"
+                );
+            }
+        }
+        // Starting in service is biased low early on: at 12 h (exponential) P(down) =
+        // U(1 − e^{−(λ+μ)t}) = 0.2·(1 − e^{−0.05·12}) = 0.0902 (σ = 0.0020; 4σ = 0.0081).
+        let params = FailureParams {
+            mttf_h: 100.0,
+            mttr_h: 25.0,
+            failure_shape: 1.0,
+            repair_shape: 1.0,
+        };
+        let f = fraction_down(&params, InitialState::InService, &[12.0], 20_000)[0];
+        assert!((f - 0.0902).abs() < 0.0081, "{f}");
+    }
 
     #[test]
     fn gamma_known_values() {

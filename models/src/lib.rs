@@ -44,6 +44,7 @@ pub mod ev;
 pub mod failure;
 pub mod load;
 pub mod profile;
+pub mod reliability;
 pub mod solar;
 pub mod uc;
 pub mod wind;

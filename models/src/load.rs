@@ -63,6 +63,7 @@ pub struct ProfileLoad {
     column: usize,
     divisor: f64,
     profile: Arc<Profile>,
+    alignment: crate::profile::Alignment,
 }
 
 impl ProfileLoad {
@@ -130,16 +131,32 @@ impl ProfileLoad {
                 column,
                 divisor,
                 profile: profile.clone(),
+                alignment: crate::profile::Alignment::Elapsed,
             });
         }
         Ok(out)
     }
 
-    /// Demand for the step starting at `t`; the profile is played by elapsed time and repeats.
+    /// The same load played with `alignment`: by elapsed time from the simulation start,
+    /// repeating (the default), or by calendar (the row containing the step's UTC instant, the
+    /// ends held).
+    pub fn with_alignment(mut self, alignment: crate::profile::Alignment) -> Self {
+        self.alignment = alignment;
+        self
+    }
+
+    /// Demand for the step starting at `t` (see [`ProfileLoad::with_alignment`]).
     pub fn step(&mut self, t: &StepTime, _dt_s: f64) -> LoadOutput {
-        let v = self
-            .profile
-            .at_position(self.column, t.t_s / self.profile.step_s, true, false);
+        let p = &self.profile;
+        let v = match self.alignment {
+            crate::profile::Alignment::Elapsed => {
+                p.at_position(self.column, t.t_s / p.step_s, true, false)
+            }
+            crate::profile::Alignment::Calendar => {
+                let pos = (t.utc - p.start).num_milliseconds() as f64 / 1000.0 / p.step_s;
+                p.at_position(self.column, pos, false, false)
+            }
+        };
         let f = v / self.divisor;
         LoadOutput {
             p_mw: self.base_p_mw * f,

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use gridsim_models::battery::Battery;
 use gridsim_models::ev::data::EvData;
 use gridsim_models::ev::tariff::TouTariff;
-use gridsim_models::ev::EvFleet;
+use gridsim_models::ev::{EvFleet, Session};
 use gridsim_models::load::{ProfileLoad, SyntheticLoad};
 use gridsim_models::profile::{Profile, ProfileReplay};
 use gridsim_models::solar::PvPlant;
@@ -18,12 +18,13 @@ use gridsim_sim::montecarlo::{self, MonteCarloSettings, Replications, StrategyRo
 use gridsim_sim::{SimDuration, SimTime, Simulation};
 
 use super::scenario::{AgentSpec, LoadedScenario, StrategySpec};
-use gridsim_models::failure::FailureParams;
+use gridsim_models::failure::{FailureParams, InitialState};
 
 use gridsim_networks::dispatch::EconomicDispatch;
+use gridsim_networks::opf::{DcOpf, DcOpfSettings, Penalties};
 
 use super::scenario::{DispatchKind, FailingElement};
-use super::world::{Agent, AgentModel, FailureModel, GridModel, GridWorld, Tick};
+use super::world::{Agent, AgentModel, Dispatcher, FailureModel, GridModel, GridWorld, Tick};
 
 /// SCE TOU-EV-4 (March 2019), shipped with the ACN data.
 const TOU_EV_4: &str = include_str!("../../models/data/acn/sce_tou_ev_4_march_2019.json");
@@ -39,8 +40,12 @@ pub struct Study {
     base_loads: Option<Vec<(usize, ProfileLoad)>>,
     /// Profiles of profile agents, by agent name.
     profiles: std::collections::BTreeMap<String, Arc<Profile>>,
-    /// Failing elements: (model name, element, figures), in specification order.
-    failing: Vec<(String, FailingElement, FailureParams)>,
+    /// Recorded sessions of session-replay EV fleets, by agent name.
+    sessions: std::collections::BTreeMap<String, Arc<Vec<Session>>>,
+    /// Failing elements: (model name, element, figures, initial state), in specification order.
+    failing: Vec<(String, FailingElement, FailureParams, InitialState)>,
+    /// CO2 rate of every generator, t/MWh (case order).
+    co2_t_per_mwh: Arc<Vec<f64>>,
 }
 
 impl Study {
@@ -77,10 +82,10 @@ impl Study {
                         scenario.case.branch.to_bus[k]
                     ),
                 };
-                if failing.iter().any(|(n, _, _)| *n == name) {
+                if failing.iter().any(|(n, _, _, _)| *n == name) {
                     return Err(format!("failures: {name} is covered by two specifications"));
                 }
-                failing.push((name, element, params));
+                failing.push((name, element, params, spec.initial));
             }
         }
         let dir = scenario.dir.clone();
@@ -91,6 +96,7 @@ impl Study {
                     .map_err(|e| format!("load_profile: {e}"))?;
                 let mut v = Vec::with_capacity(loads.len());
                 for l in loads {
+                    let l = l.with_alignment(lp.alignment);
                     let i = net
                         .bus_index(l.bus)
                         .ok_or_else(|| format!("load_profile: bus {} not in the case", l.bus))?;
@@ -101,7 +107,19 @@ impl Study {
             None => None,
         };
         let mut profiles = std::collections::BTreeMap::new();
+        let mut sessions = std::collections::BTreeMap::new();
         for a in &scenario.scenario.agents {
+            if let AgentSpec::EvSessions {
+                name,
+                sessions: source,
+                ..
+            } = a
+            {
+                let s = source
+                    .load(&dir, scenario.start)
+                    .map_err(|e| format!("agent {name:?}: sessions: {e}"))?;
+                sessions.insert(name.clone(), Arc::new(s));
+            }
             if let AgentSpec::Profile {
                 name,
                 source,
@@ -113,7 +131,15 @@ impl Study {
                 profiles.insert(name.clone(), Arc::new(p));
             }
         }
+        let co2_t_per_mwh = Arc::new(
+            scenario
+                .scenario
+                .co2_rates(&scenario.case)
+                .map_err(|m| m.join("; "))?,
+        );
         Ok(Study {
+            sessions,
+            co2_t_per_mwh,
             base_loads,
             profiles,
             failing,
@@ -130,24 +156,40 @@ impl Study {
         &self.scenario
     }
 
-    /// Runs replication `rep` of strategy `strategy`: its metrics in a fixed order.
-    /// With `series`, the per-step time series goes to `series/<strategy>/rep<NNNNNN>.csv` in
-    /// that folder.
+    /// Runs replication `rep` of strategy `strategy`: its metrics in a fixed order; writes the
+    /// per-step files `files` asks for.
     pub fn run_one(
         &self,
         rep: u64,
         strategy: &StrategySpec,
-        series: Option<&Path>,
+        files: &RunFiles,
     ) -> Result<Vec<(String, f64)>, String> {
         let sc = &self.scenario;
         let every = SimDuration::from_minutes(i64::from(sc.scenario.resolution_min));
         let n_steps = sc.n_steps();
-        let dispatch = match sc.scenario.dispatch {
-            DispatchKind::CaseSetpoints => None,
-            DispatchKind::Economic => Some(Box::new(
+        let merit_order = || -> Result<Box<EconomicDispatch>, String> {
+            Ok(Box::new(
                 EconomicDispatch::new(&self.net, &self.case)
                     .map_err(|e| format!("dispatch: {e}"))?,
-            )),
+            ))
+        };
+        let dispatch = match sc.scenario.dispatch {
+            DispatchKind::CaseSetpoints => None,
+            DispatchKind::Economic => Some(Dispatcher::MeritOrder(merit_order()?)),
+            DispatchKind::DcOpf => {
+                let settings = DcOpfSettings {
+                    penalized: Some(Penalties::default()),
+                    threads: 1,
+                    ..DcOpfSettings::default()
+                };
+                Some(Dispatcher::DcOpf(
+                    Box::new(
+                        DcOpf::for_case(&self.case, &self.net, settings)
+                            .map_err(|e| format!("dispatch: {e}"))?,
+                    ),
+                    merit_order()?,
+                ))
+            }
         };
         let world = GridWorld::new(
             self.case.clone(),
@@ -159,8 +201,13 @@ impl Study {
             self.tariff.clone(),
         );
         let mut world = world;
-        if sc.scenario.dispatch == DispatchKind::Economic {
-            world.declare_sums(&["dispatch_failed_steps"]);
+        world.set_co2_rates(self.co2_t_per_mwh.clone());
+        match sc.scenario.dispatch {
+            DispatchKind::CaseSetpoints => {}
+            DispatchKind::Economic => world.declare_sums(&["dispatch_failed_steps"]),
+            DispatchKind::DcOpf => {
+                world.declare_sums(&["dispatch_failed_steps", "opf_penalty_usd"])
+            }
         }
         if self
             .failing
@@ -176,15 +223,11 @@ impl Study {
         {
             world.declare_sums(&["branch_outage_h"]);
         }
-        if let Some(dir) = series {
-            let folder = dir.join("series").join(&strategy.name);
-            std::fs::create_dir_all(&folder).map_err(|e| format!("{}: {e}", folder.display()))?;
-            let path = folder.join(format!("rep{rep:06}.csv"));
-            let file =
-                std::fs::File::create(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-            world
-                .stream_series(csv::Writer::from_writer(std::io::BufWriter::new(file)))
-                .map_err(|e| format!("{}: {e}", path.display()))?;
+        if let Some(w) = files.writer(files.series, "series", &strategy.name, rep)? {
+            world.stream_series(w)?;
+        }
+        if let Some(w) = files.writer(files.snapshots, "snapshots", &strategy.name, rep)? {
+            world.stream_snapshots(w)?;
         }
         let mut sim: Simulation<GridWorld, Tick> = Simulation::new(world, sc.scenario.seed, rep);
         for spec in &sc.scenario.agents {
@@ -219,10 +262,11 @@ impl Study {
             sim.add_model("base_loads", model)
                 .map_err(|e| e.to_string())?;
         }
-        for (name, element, params) in &self.failing {
+        for (name, element, params, initial) in &self.failing {
             let model = FailureModel {
                 element: element.clone(),
                 params: params.clone(),
+                initial: *initial,
                 process: None,
                 every,
             };
@@ -268,6 +312,24 @@ impl Study {
                 let data = self.ev_data.as_ref().ok_or("EV data not loaded")?;
                 let tariff = tou_tariff.then(|| self.tariff.clone());
                 let f = EvFleet::generated(fleet, arrivals.clone(), data, tariff).map_err(named)?;
+                ("ev", Agent::Ev(Box::new(f)))
+            }
+            AgentSpec::EvSessions {
+                name,
+                fleet,
+                tou_tariff,
+                ..
+            } => {
+                let mut fleet = fleet.clone();
+                if let Some(c) = strategy.ev_controller {
+                    fleet.controller = c;
+                }
+                let s = self
+                    .sessions
+                    .get(name)
+                    .ok_or_else(|| format!("agent {name:?}: sessions not loaded"))?;
+                let tariff = tou_tariff.then(|| self.tariff.clone());
+                let f = EvFleet::replay(fleet, s.as_ref().clone(), tariff).map_err(named)?;
                 ("ev", Agent::Ev(Box::new(f)))
             }
             AgentSpec::Pv { params, .. } => (
@@ -319,14 +381,14 @@ impl Study {
     }
 
     /// Runs replications `start..end` of every strategy with `threads` workers, streaming
-    /// `replications.csv` to `out` in replication order; with `series`, each run's per-step
-    /// time series into that folder (see [`Study::run_one`]).
+    /// `replications.csv` to `out` in replication order and each run's per-step files as
+    /// `files` asks (see [`Study::run_one`]).
     pub fn run(
         &self,
         start: u64,
         end: u64,
         threads: usize,
-        series: Option<&Path>,
+        files: &RunFiles,
         out: impl std::io::Write,
     ) -> Result<Replications, String> {
         let settings = MonteCarloSettings {
@@ -342,12 +404,48 @@ impl Study {
                 .map(|s| {
                     Ok(StrategyRow::new(
                         s.name.clone(),
-                        self.run_one(rep, s, series)?,
+                        self.run_one(rep, s, files)?,
                     ))
                 })
                 .collect()
         })
         .map_err(|e| e.to_string())
+    }
+}
+
+/// Per-step files of every run, written as the run goes into `dir`:
+/// `series/<strategy>/rep<NNNNNN>.csv` (the step's figures, [`super::world::SERIES_HEADER`])
+/// and `snapshots/<strategy>/rep<NNNNNN>.csv` (every bus's demand and every generator's
+/// output as given to the power flow: the input `gridsim pf --snapshots` replays).
+#[derive(Debug, Clone, Default)]
+pub struct RunFiles {
+    /// Folder of the study's outputs.
+    pub dir: std::path::PathBuf,
+    /// Write the time series.
+    pub series: bool,
+    /// Write the power-flow snapshots.
+    pub snapshots: bool,
+}
+
+impl RunFiles {
+    /// A CSV writer for `kind/<strategy>/rep<NNNNNN>.csv`, when `on`.
+    fn writer(
+        &self,
+        on: bool,
+        kind: &str,
+        strategy: &str,
+        rep: u64,
+    ) -> Result<Option<csv::Writer<std::io::BufWriter<std::fs::File>>>, String> {
+        if !on {
+            return Ok(None);
+        }
+        let folder = self.dir.join(kind).join(strategy);
+        std::fs::create_dir_all(&folder).map_err(|e| format!("{}: {e}", folder.display()))?;
+        let path = folder.join(format!("rep{rep:06}.csv"));
+        let file = std::fs::File::create(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        Ok(Some(csv::Writer::from_writer(std::io::BufWriter::new(
+            file,
+        ))))
     }
 }
 

@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 use gridsim_models::battery::{BatteryParams, BatteryRule};
 use gridsim_models::ev::{ArrivalParams, EvController, EvFleetParams};
-use gridsim_models::failure::FailureParams;
+use gridsim_models::failure::{FailureParams, InitialState};
 use gridsim_models::load::SyntheticLoadParams;
 use gridsim_models::load::{LoadScaling, ProfileLoad};
 use gridsim_models::profile::{Profile, ProfileReplay, ReplayParams};
@@ -68,6 +68,91 @@ pub struct Scenario {
     /// --series`; default false).
     #[serde(default)]
     pub time_series: bool,
+    /// CO2 emission rates of the case's generators, t per MWh of output (default: none, every
+    /// generator 0). Later entries override earlier ones for the generators they cover.
+    #[serde(default)]
+    pub emissions: Vec<EmissionSpec>,
+}
+
+/// The CO2 emission rate of a set of generators.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EmissionSpec {
+    /// The generators.
+    pub generators: GeneratorSet,
+    /// Their average emission rate, t CO2 per MWh of output (0 ≤ rate ≤ 5).
+    pub co2_t_per_mwh: f64,
+}
+
+/// A set of the case's generators.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum GeneratorSet {
+    /// Every generator.
+    All,
+    /// The generators at one bus (the case's number).
+    AtBus {
+        /// Bus.
+        bus: u32,
+    },
+    /// Generators by their 1-based row in the case's `mpc.gen`.
+    Rows(Vec<usize>),
+    /// Generators whose PMAX is this size, to 0.5 MW (e.g. the RTS-79 unit types).
+    Sized {
+        /// PMAX, MW.
+        pmax_mw: f64,
+    },
+}
+
+impl GeneratorSet {
+    /// The 0-based rows of `case` in this set; what is wrong when it names nothing that exists.
+    pub fn rows(&self, case: &Case) -> Result<Vec<usize>, String> {
+        let n = case.gen.len();
+        let v: Vec<usize> = match self {
+            GeneratorSet::All => (0..n).collect(),
+            GeneratorSet::AtBus { bus } => (0..n).filter(|&g| case.gen.bus[g] == *bus).collect(),
+            GeneratorSet::Rows(rows) => {
+                if let Some(r) = rows.iter().find(|&&r| r == 0 || r > n) {
+                    return Err(format!(
+                        "generator row {r} does not exist (the case has rows 1 to {n})"
+                    ));
+                }
+                rows.iter().map(|r| r - 1).collect()
+            }
+            GeneratorSet::Sized { pmax_mw } => (0..n)
+                .filter(|&g| (case.gen.pmax_mw[g] - pmax_mw).abs() < 0.5)
+                .collect(),
+        };
+        if v.is_empty() {
+            return Err(format!("{self:?} covers no generator of the case"));
+        }
+        Ok(v)
+    }
+}
+
+impl Scenario {
+    /// CO2 rate of every generator of `case` (case order), t/MWh; or every problem, by entry.
+    pub fn co2_rates(&self, case: &Case) -> Result<Vec<f64>, Vec<String>> {
+        let mut rates = vec![0.0; case.gen.len()];
+        let mut problems = Vec::new();
+        for (k, e) in self.emissions.iter().enumerate() {
+            if !(0.0..=5.0).contains(&e.co2_t_per_mwh) {
+                problems.push(format!(
+                    "emissions[{k}].co2_t_per_mwh: expected 0 to 5 t/MWh (the dirtiest plants emit about 1.3), found {}",
+                    e.co2_t_per_mwh
+                ));
+            }
+            match e.generators.rows(case) {
+                Ok(rows) => rows.into_iter().for_each(|g| rates[g] = e.co2_t_per_mwh),
+                Err(m) => problems.push(format!("emissions[{k}].generators: {m}")),
+            }
+        }
+        if problems.is_empty() {
+            Ok(rates)
+        } else {
+            Err(problems)
+        }
+    }
 }
 
 /// Time series in the RTS-GMLC layout (`Year,Month,Day,Period,<columns>`), shipped or a file.
@@ -84,6 +169,16 @@ pub enum ProfileSource {
     /// `303_WIND_1`, `122_WIND_1`.
     #[serde(rename = "rts_gmlc_wind_2020")]
     RtsGmlcWind2020,
+    /// The IEEE RTS-79 load model (`gridsim_models::reliability`): 8,736 hourly values, a
+    /// fraction of the annual peak (1.0), one column `system`; week 1 starts on a Monday at
+    /// the simulation start (the load profile is played by elapsed time).
+    #[serde(rename = "rts79_load")]
+    Rts79Load,
+    /// GEFCom2014-E hourly load of ISO New England, 2006–2014 (shipped with the forecasters):
+    /// columns `load_mw` and `temperature_f`, clock US Eastern standard time (UTC − 5; give
+    /// `utc_offset_h: -5.0`), 24 hours a day.
+    #[serde(rename = "gefcom2014_load")]
+    Gefcom2014Load,
     /// A file (plain or `.gz`), relative to the scenario file.
     File(PathBuf),
 }
@@ -112,6 +207,10 @@ impl ProfileSource {
                 include_bytes!("../../models/data/rts-gmlc/wind_2020_hourly.csv.gz"),
                 "models/data/rts-gmlc/wind_2020_hourly.csv.gz",
             ),
+            ProfileSource::Rts79Load | ProfileSource::Gefcom2014Load => Err(
+                "this profile is built from its own tables, not read from RTS-GMLC-layout text"
+                    .into(),
+            ),
             ProfileSource::File(p) => {
                 let path = dir.join(p);
                 gridsim_models::profile::read_text(&path)
@@ -123,9 +222,124 @@ impl ProfileSource {
 
     /// The parsed profile (times in the file are local, UTC + `utc_offset_h`).
     pub fn load(&self, dir: &Path, utc_offset_h: f64) -> Result<Profile, String> {
+        if *self == ProfileSource::Rts79Load {
+            // 2018-01-01 was a Monday, as week 1 of the RTS-79 year begins.
+            let start = chrono::NaiveDate::from_ymd_opt(2018, 1, 1)
+                .and_then(|d| d.and_hms_opt(0, 0, 0))
+                .ok_or("RTS-79 start date")?
+                .and_utc()
+                - chrono::Duration::seconds((utc_offset_h * 3600.0).round() as i64);
+            return Ok(Profile {
+                start,
+                step_s: 3600.0,
+                columns: vec!["system".into()],
+                values: vec![gridsim_models::reliability::rts79_hourly_load_fraction()],
+            });
+        }
+        if *self == ProfileSource::Gefcom2014Load {
+            return gefcom2014_load(utc_offset_h);
+        }
         let (text, name) = self.text(dir)?;
         Profile::parse(&text, &name, utc_offset_h).map_err(|e| e.to_string())
     }
+}
+
+/// Recorded EV sessions to replay. Sessions arriving before the simulation start are left out.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum SessionSource {
+    /// The 994 sessions of ACN's Caltech garage in March 2019 (shipped; ACN-Sim's periods of
+    /// 5 minutes counted from the simulation start, which should be 2019-03-01 08:00 UTC).
+    CaltechMarch2019,
+    /// An ACN-Sim periods CSV (`arrival_period`, `departure_period`, `requested_energy_kWh`,
+    /// `battery_max_power_kW`; period k starts k · `period_min` after the simulation start).
+    Periods {
+        /// File (plain or `.gz`), relative to the scenario file.
+        file: PathBuf,
+        /// Period length, minutes.
+        period_min: f64,
+    },
+    /// An ACN-Data sessions CSV (`connectionTime`, `disconnectTime`, `kWhDelivered`; absolute
+    /// times), every vehicle accepting at most `max_rate_kw`.
+    AcnData {
+        /// File (plain or `.gz`), relative to the scenario file.
+        file: PathBuf,
+        /// Largest rate a vehicle accepts, kW.
+        max_rate_kw: f64,
+    },
+}
+
+impl SessionSource {
+    /// The sessions, times in seconds after `start`, arrivals before it left out.
+    pub fn load(
+        &self,
+        dir: &Path,
+        start: DateTime<Utc>,
+    ) -> Result<Vec<gridsim_models::ev::Session>, String> {
+        use gridsim_models::ev::data;
+        let all = match self {
+            SessionSource::CaltechMarch2019 => {
+                use std::io::Read;
+                let gz = include_bytes!("../../models/data/acn/caltech_mar2019_sessions.csv.gz");
+                let mut text = String::new();
+                flate2::read::GzDecoder::new(&gz[..])
+                    .read_to_string(&mut text)
+                    .map_err(|e| format!("caltech_mar2019_sessions.csv.gz: {e}"))?;
+                data::parse_period_sessions(
+                    &text,
+                    "models/data/acn/caltech_mar2019_sessions.csv.gz",
+                    300.0,
+                )
+            }
+            SessionSource::Periods { file, period_min } => {
+                if !(*period_min > 0.0) {
+                    return Err(format!(
+                        "period_min: expected a positive number of minutes, found {period_min}"
+                    ));
+                }
+                data::read_period_sessions(&dir.join(file), period_min * 60.0)
+            }
+            SessionSource::AcnData { file, max_rate_kw } => {
+                data::read_acn_sessions(&dir.join(file), start, *max_rate_kw)
+            }
+        }
+        .map_err(|e| e.to_string())?;
+        Ok(all.into_iter().filter(|s| s.arrival_s >= 0.0).collect())
+    }
+}
+
+/// The GEFCom2014-E load shipped with the forecasters as a profile (`load_mw`,
+/// `temperature_f`), its first row 2006-01-01 00:00 on the file's clock (UTC + `utc_offset_h`).
+fn gefcom2014_load(utc_offset_h: f64) -> Result<Profile, String> {
+    use std::io::Read;
+    const NAME: &str = "models/forecast/data/load_e.csv.gz";
+    let gz = include_bytes!("../../models/forecast/data/load_e.csv.gz");
+    let mut text = String::new();
+    flate2::read::GzDecoder::new(&gz[..])
+        .read_to_string(&mut text)
+        .map_err(|e| format!("{NAME}: {e}"))?;
+    let (mut load, mut temp) = (Vec::new(), Vec::new());
+    for (k, line) in text.lines().enumerate().skip(1) {
+        let f: Vec<&str> = line.split(',').collect();
+        let num = |c: usize| -> Result<f64, String> {
+            f.get(c)
+                .and_then(|x| x.trim().parse().ok())
+                .ok_or_else(|| format!("{NAME}:{}: field {} is not a number", k + 1, c + 1))
+        };
+        load.push(num(2)?);
+        temp.push(num(3)?);
+    }
+    let start = chrono::NaiveDate::from_ymd_opt(2006, 1, 1)
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .ok_or("GEFCom2014 start date")?
+        .and_utc()
+        - chrono::Duration::seconds((utc_offset_h * 3600.0).round() as i64);
+    Ok(Profile {
+        start,
+        step_s: 3600.0,
+        columns: vec!["load_mw".into(), "temperature_f".into()],
+        values: vec![load, temp],
+    })
 }
 
 /// Base loads that follow regional profiles: each bus of a mapped area draws
@@ -143,6 +357,10 @@ pub struct LoadProfileSpec {
     /// The file's clock: UTC + this, hours (default 0).
     #[serde(default)]
     pub utc_offset_h: f64,
+    /// `elapsed` (default: the profile's first row at the simulation start, repeating) or
+    /// `calendar` (the row containing each step's UTC instant; the ends held).
+    #[serde(default)]
+    pub alignment: gridsim_models::profile::Alignment,
 }
 
 fn peak_equals_case() -> LoadScaling {
@@ -157,6 +375,10 @@ pub struct FailureSpec {
     pub elements: FailureElements,
     /// Their failure and repair figures.
     pub params: FailureSource,
+    /// State at the start: `stationary` (default: each element down with its long-run
+    /// probability, so annual indices carry no start-up bias) or `in_service`.
+    #[serde(default)]
+    pub initial: InitialState,
 }
 
 /// Elements of a failure specification (generators and branches in service in the case).
@@ -192,19 +414,7 @@ pub enum FailureSource {
     Given(FailureParams),
 }
 
-/// The IEEE RTS-79 generating-unit reliability data (IEEE Trans. PAS-98(6), 1979, Table 6):
-/// unit size MW, MTTF h, MTTR h (forced outage rate = MTTR / (MTTF + MTTR)).
-pub const RTS79_UNITS: [(f64, f64, f64); 9] = [
-    (12.0, 2940.0, 60.0),
-    (20.0, 450.0, 50.0),
-    (50.0, 1980.0, 20.0),
-    (76.0, 1960.0, 40.0),
-    (100.0, 1200.0, 50.0),
-    (155.0, 960.0, 40.0),
-    (197.0, 950.0, 50.0),
-    (350.0, 1150.0, 100.0),
-    (400.0, 1100.0, 150.0),
-];
+pub use gridsim_models::reliability::RTS79_UNITS;
 
 /// One element that fails, resolved against the case.
 #[derive(Debug, Clone, PartialEq)]
@@ -319,6 +529,13 @@ pub enum DispatchKind {
     /// costs, generators in service only); demand above the available capacity is shed,
     /// spread over the island's loads in proportion; the reference bus takes the losses.
     Economic,
+    /// DC optimal power flow on HiGHS (`networks::opf::DcOpf`): the case's costs, branch
+    /// ratings (`RATE_A`) and angle limits, penalised so that every step has a dispatch —
+    /// load shed at 10,000 $/MWh where supply or the network cannot serve it, surplus
+    /// injection spilled at 1,000 $/MWh (renewables first, then units' forced minimum output,
+    /// which the reference bus absorbs). HiGHS runs on one thread per step. A step whose OPF
+    /// the solver fails on is counted in `dispatch_failed_steps` and dispatched in merit order.
+    DcOpf,
 }
 
 /// One agent at a bus of the case (the case file's own bus number).
@@ -335,6 +552,21 @@ pub enum AgentSpec {
         fleet: EvFleetParams,
         /// Arrival process.
         arrivals: ArrivalParams,
+        /// Price energy with SCE's TOU-EV-4 tariff (shipped; default true).
+        #[serde(default = "yes")]
+        tou_tariff: bool,
+    },
+    /// A fleet of EV chargers replaying recorded sessions (same controllers and metrics as
+    /// `ev_fleet`).
+    EvSessions {
+        /// Unique name.
+        name: String,
+        /// Bus.
+        bus: u32,
+        /// Chargers, feeder limit, controller.
+        fleet: EvFleetParams,
+        /// The sessions.
+        sessions: SessionSource,
         /// Price energy with SCE's TOU-EV-4 tariff (shipped; default true).
         #[serde(default = "yes")]
         tou_tariff: bool,
@@ -406,6 +638,7 @@ impl AgentSpec {
     pub fn name(&self) -> &str {
         match self {
             AgentSpec::EvFleet { name, .. }
+            | AgentSpec::EvSessions { name, .. }
             | AgentSpec::Pv { name, .. }
             | AgentSpec::Wind { name, .. }
             | AgentSpec::Battery { name, .. }
@@ -418,6 +651,7 @@ impl AgentSpec {
     pub fn bus(&self) -> u32 {
         match self {
             AgentSpec::EvFleet { bus, .. }
+            | AgentSpec::EvSessions { bus, .. }
             | AgentSpec::Pv { bus, .. }
             | AgentSpec::Wind { bus, .. }
             | AgentSpec::Battery { bus, .. }
@@ -668,6 +902,23 @@ impl Scenario {
             }
             let verdict = match a {
                 AgentSpec::EvFleet { fleet, .. } => fleet.validate(),
+                AgentSpec::EvSessions {
+                    fleet, sessions, ..
+                } => match (fleet.validate(), &start) {
+                    (Err(e), _) => Err(e),
+                    (Ok(()), Ok(start)) => {
+                        let loaded = sessions.load(dir, *start).and_then(|s| {
+                            gridsim_models::ev::EvFleet::replay(fleet.clone(), s, None)
+                                .map(|_| ())
+                                .map_err(|e| e.to_string())
+                        });
+                        if let Err(e) = loaded {
+                            at(&needle, format!("agent {:?}: sessions: {e}", a.name()));
+                        }
+                        Ok(())
+                    }
+                    (Ok(()), Err(_)) => Ok(()),
+                },
                 AgentSpec::Pv { params, .. } => {
                     gridsim_models::solar::PvPlant::new(params.clone()).map(|_| ())
                 }
@@ -703,6 +954,13 @@ impl Scenario {
                     }
                 }
                 Err(e) => at("load_profile", format!("load_profile: {e}")),
+            }
+        }
+        if let Some(case) = &case {
+            if let Err(ms) = self.co2_rates(case) {
+                for m in ms {
+                    at("emissions", m);
+                }
             }
         }
         for (k, f) in self.failures.iter().enumerate() {
@@ -764,7 +1022,9 @@ impl Scenario {
                 .is_some_and(|c| c != EvController::Uncontrolled)
             {
                 for a in &self.agents {
-                    if let AgentSpec::EvFleet { name, fleet, .. } = a {
+                    if let AgentSpec::EvFleet { name, fleet, .. }
+                    | AgentSpec::EvSessions { name, fleet, .. } = a
+                    {
                         if fleet.feeder_limit_kw.is_none() {
                             at(
                                 &needle,

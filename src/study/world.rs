@@ -7,9 +7,18 @@
 //!    charging controller) and add their injections at their buses;
 //! 2. **dispatch** — batteries observe the feeder (the price signal and the net load of the
 //!    step so far) and their rule sets their power;
-//! 3. **solve** — the grid applies the injections to the case's base loads and solves the power
-//!    flow (AC warm-started from the previous step, or DC); the reference bus takes the
-//!    difference (generators keep the case's setpoints); then it accumulates the metrics.
+//! 3. **solve** — the grid applies the injections to the case's base loads, dispatches the
+//!    generators (economic dispatch, when the scenario asks for it), solves the power flow (AC
+//!    warm-started from the previous step, or DC; the reference bus takes the difference) and
+//!    accumulates the metrics.
+//!
+//! **Curtailment.** With economic dispatch, generation an island cannot absorb (demand net of
+//! renewables below the units' minimum outputs) is curtailed from the island's renewable
+//! injections (PV plants, wind farms and generation profiles), in proportion to each one's
+//! output, before anything is reported as `excess_generation_mwh`; the curtailed energy is
+//! `renewable_curtailed_mwh` (the agents' `pv_energy_mwh`, `wind_energy_mwh` and
+//! `profile_generation_mwh` are what they could produce). **CO2** is Σ_g rate_g · P_g · Δt over
+//! the generators' positive outputs, with the scenario's per-generator rates (`co2_t`).
 //!
 //! A power flow that fails is counted (`pf_failed_steps`) and the step is judged on the
 //! previous step's solution, so no step is silently dropped.
@@ -35,11 +44,12 @@ use gridsim_networks::acpf::{AcPfSettings, AcPowerFlow, Start};
 use gridsim_networks::dcpf::DcPowerFlow;
 use gridsim_networks::dispatch::{DispatchStatus, EconomicDispatch};
 use gridsim_networks::network::PerUnit;
+use gridsim_networks::opf::DcOpf;
 use gridsim_networks::topology::TopologyCache;
 use gridsim_networks::{Case, Network, PowerFlowResult};
 use gridsim_sim::{Context, Model, Periodic, Phase, SimDuration, SimResult, SimTime};
 
-use gridsim_models::failure::{FailureParams, FailureProcess};
+use gridsim_models::failure::{FailureParams, FailureProcess, InitialState};
 
 use super::scenario::{FailingElement, PowerFlowKind};
 
@@ -48,6 +58,16 @@ use super::scenario::{FailingElement, PowerFlowKind};
 pub enum Tick {
     /// Step the model for the interval starting now.
     Step,
+}
+
+/// How a run dispatches its generators at each step.
+pub enum Dispatcher {
+    /// Closed-form lossless merit-order dispatch per island.
+    MeritOrder(Box<EconomicDispatch>),
+    /// Penalised DC optimal power flow with branch limits, and the merit-order dispatch that
+    /// stands in for a step whose OPF the solver fails on (counted in
+    /// `dispatch_failed_steps`).
+    DcOpf(Box<DcOpf>, Box<EconomicDispatch>),
 }
 
 /// The power-flow solver of a run.
@@ -67,13 +87,20 @@ pub struct GridWorld {
     inj_p_mw: Vec<f64>,
     /// Agents' net reactive injection at each bus in this step, MVAr.
     inj_q_mvar: Vec<f64>,
+    /// The renewable part of `inj_p_mw` (PV, wind, generation profiles), MW: what curtailment
+    /// may take back.
+    ren_p_mw: Vec<f64>,
+    /// CO2 rate of every generator, t/MWh (case order).
+    co2_t_per_mwh: Arc<Vec<f64>>,
     solver: Solver,
-    /// Economic dispatch, when the scenario asks for it.
-    dispatch: Option<Box<EconomicDispatch>>,
+    /// Economic dispatch or DC OPF, when the scenario asks for one.
+    dispatch: Option<Dispatcher>,
     /// Islands, for spreading shed load over an island's buses.
     topo: TopologyCache,
     /// Per-step time series of this run, streamed to CSV when asked for.
     series: Option<csv::Writer<BufWriter<File>>>,
+    /// Per-step power-flow inputs (bus demand, generator outputs), streamed when asked for.
+    snapshots: Option<csv::Writer<BufWriter<File>>>,
     /// The last sun ephemeris computed: (step, ΔT, ephemeris).
     ephemeris: Option<(SimTime, f64, Ephemeris)>,
     last: Option<PowerFlowResult>,
@@ -114,6 +141,8 @@ impl Metrics {
             "generation_mwh",
             "generation_peak_mw",
             "generation_cost_usd",
+            "co2_t",
+            "renewable_curtailed_mwh",
             "power_balance_max_abs_mw",
         ] {
             m.add(name, 0.0);
@@ -170,7 +199,7 @@ impl GridWorld {
         case: Arc<Case>,
         net: Network,
         kind: PowerFlowKind,
-        dispatch: Option<Box<EconomicDispatch>>,
+        dispatch: Option<Dispatcher>,
         start: DateTime<Utc>,
         dt_s: f64,
         tariff: Arc<TouTariff>,
@@ -188,6 +217,8 @@ impl GridWorld {
             base_qd_pu: net.qd_pu.clone(),
             inj_p_mw: vec![0.0; nb],
             inj_q_mvar: vec![0.0; nb],
+            ren_p_mw: vec![0.0; nb],
+            co2_t_per_mwh: Arc::new(vec![0.0; net.n_gen()]),
             last_va_rad: net.va0_rad.clone(),
             net,
             solver,
@@ -195,6 +226,7 @@ impl GridWorld {
             topo: TopologyCache::default(),
             ephemeris: None,
             series: None,
+            snapshots: None,
             last: None,
             start,
             dt_s,
@@ -230,6 +262,11 @@ impl GridWorld {
         StepTime::new(self.start, 0.0).advanced(t_s)
     }
 
+    /// Sets the generators' CO2 rates, t/MWh (case order).
+    pub fn set_co2_rates(&mut self, rates: Arc<Vec<f64>>) {
+        self.co2_t_per_mwh = rates;
+    }
+
     /// Puts a generator (case row) in or out of service from this step on.
     pub fn set_gen_in_service(&mut self, g: usize, up: bool) {
         self.net.gen_in_service[g] = up;
@@ -244,6 +281,12 @@ impl GridWorld {
     fn inject(&mut self, i: usize, p_mw: f64, q_mvar: f64) {
         self.inj_p_mw[i] += p_mw;
         self.inj_q_mvar[i] += q_mvar;
+    }
+
+    /// Adds a renewable (curtailable) injection at bus index `i`.
+    fn inject_renewable(&mut self, i: usize, p_mw: f64, q_mvar: f64) {
+        self.inject(i, p_mw, q_mvar);
+        self.ren_p_mw[i] += p_mw.max(0.0);
     }
 
     /// Energy price at the feeder at `t`, $/MWh (TOU tariff, local time UTC − 8 h).
@@ -265,17 +308,47 @@ impl GridWorld {
     }
 
     /// Dispatches the generators for the demand now in `net` (economic dispatch, when
-    /// configured): sets their outputs and spreads any shed load over the positive loads of
-    /// its island. Returns (shed, excess) in MW.
-    fn dispatch_step(&mut self) -> (f64, f64) {
-        let Some(ed) = self.dispatch.as_mut() else {
-            return (0.0, 0.0);
+    /// configured): curtails renewables where an island cannot absorb its generation (module
+    /// docs), sets the units' outputs and spreads any shed load over the positive loads of its
+    /// island. Returns (shed, excess, curtailed) in MW.
+    fn dispatch_step(&mut self, now: SimTime) -> (f64, f64, f64) {
+        if matches!(self.dispatch, Some(Dispatcher::DcOpf(..))) {
+            if let Some(out) = self.opf_step(now) {
+                return out;
+            }
+        }
+        let ed = match self.dispatch.as_mut() {
+            None => return (0.0, 0.0, 0.0),
+            Some(Dispatcher::DcOpf(_, ed) | Dispatcher::MeritOrder(ed)) => ed,
         };
         let pu = self.net.per_unit();
-        let r = ed.solve(&self.net, None);
+        let mut r = ed.solve(&self.net, None);
         if r.status == DispatchStatus::InvalidInput {
             self.metrics.add("dispatch_failed_steps", 1.0);
-            return (0.0, 0.0);
+            return (0.0, 0.0, 0.0);
+        }
+        let mut curtailed = 0.0;
+        if r.total_excess_mw() > 0.0 && self.ren_p_mw.iter().any(|&p| p > 0.0) {
+            let topo = self.topo.get(&self.net);
+            for (k, isl) in topo.islands.iter().enumerate() {
+                let excess = r.excess_mw.get(k).copied().unwrap_or(0.0);
+                let ren: f64 = isl.buses.iter().map(|&i| self.ren_p_mw[i]).sum();
+                if excess <= 0.0 || ren <= 0.0 {
+                    continue;
+                }
+                let c = excess.min(ren);
+                for &i in &isl.buses {
+                    self.net.pd_pu[i] += pu.to_pu(self.ren_p_mw[i] * c / ren);
+                }
+                curtailed += c;
+            }
+            if curtailed > 0.0 {
+                r = ed.solve(&self.net, None);
+                if r.status == DispatchStatus::InvalidInput {
+                    self.metrics.add("dispatch_failed_steps", 1.0);
+                    return (0.0, 0.0, curtailed);
+                }
+            }
         }
         for (g, &p) in r.pg_mw.iter().enumerate() {
             if self.net.gen_connected(g) {
@@ -309,7 +382,61 @@ impl GridWorld {
                 }
             }
         }
-        (shed, excess)
+        (shed, excess, curtailed)
+    }
+
+    /// The DC OPF's dispatch (scenario docs): sets the units' outputs, sheds load and curtails
+    /// renewables where it says, bus by bus. Returns (shed, excess, curtailed) in MW, or `None`
+    /// (counted in `dispatch_failed_steps`) when the solver fails and the merit-order dispatch
+    /// must stand in.
+    fn opf_step(&mut self, now: SimTime) -> Option<(f64, f64, f64)> {
+        let Some(Dispatcher::DcOpf(opf, _)) = self.dispatch.as_mut() else {
+            return None;
+        };
+        let r = opf.solve(&self.net);
+        if !r.status.is_optimal() {
+            self.metrics.add("dispatch_failed_steps", 1.0);
+            eprintln!(
+                "warning: {}: DC OPF {:?} ({}); merit-order dispatch used for this step",
+                self.time_label(now),
+                r.status,
+                r.diagnostics.join("; ")
+            );
+            return None;
+        }
+        let pu = self.net.per_unit();
+        for (g, &p) in r.pg_mw.iter().enumerate() {
+            if self.net.gen_connected(g) {
+                self.net.pg_pu[g] = pu.to_pu(p);
+            }
+        }
+        let (mut shed, mut excess, mut curtailed) = (0.0, 0.0, 0.0);
+        for i in 0..self.net.n_bus() {
+            let s = r.load_shed_mw.get(i).copied().unwrap_or(0.0);
+            if s > 0.0 {
+                let pd_mw = pu.to_mw(self.net.pd_pu[i]);
+                let keep = if pd_mw > 0.0 {
+                    (1.0 - s / pd_mw).max(0.0)
+                } else {
+                    1.0
+                };
+                self.net.pd_pu[i] -= pu.to_pu(s);
+                self.net.qd_pu[i] *= keep;
+                shed += s;
+            }
+            let c = r.curtailed_mw.get(i).copied().unwrap_or(0.0);
+            if c > 0.0 {
+                // Spilled renewable output leaves the bus; forced minimum output beyond it is
+                // absorbed by the reference bus, as with the merit-order dispatch.
+                let ren = c.min(self.ren_p_mw[i]);
+                self.net.pd_pu[i] += pu.to_pu(ren);
+                curtailed += ren;
+                excess += c - ren;
+            }
+        }
+        self.metrics
+            .add("opf_penalty_usd", r.penalty_usd_per_h * self.dt_s / 3600.0);
+        Some((shed, excess, curtailed))
     }
 
     /// Applies the injections, solves, accumulates the metrics, clears the injections.
@@ -319,7 +446,11 @@ impl GridWorld {
             self.net.pd_pu[i] = self.base_pd_pu[i] - pu.to_pu(self.inj_p_mw[i]);
             self.net.qd_pu[i] = self.base_qd_pu[i] - pu.to_pu(self.inj_q_mvar[i]);
         }
-        let (shed_mw, excess_mw) = self.dispatch_step();
+        let renewable_mw: f64 = self.ren_p_mw.iter().sum();
+        let (shed_mw, excess_mw, curtailed_mw) = self.dispatch_step(now);
+        if self.snapshots.is_some() {
+            self.write_snapshot(now)?;
+        }
         let res = match &mut self.solver {
             Solver::Ac(pf) => match &self.last {
                 Some(prev) if prev.status.is_converged() => pf.solve(
@@ -349,6 +480,7 @@ impl GridWorld {
                 &mut self.metrics,
                 &self.case,
                 &self.net,
+                &self.co2_t_per_mwh,
                 res,
                 dt_h,
                 converged,
@@ -361,11 +493,17 @@ impl GridWorld {
             row = Some((f, unserved_mw));
         }
         self.metrics.add("excess_generation_mwh", excess_mw * dt_h);
+        self.metrics
+            .add("renewable_curtailed_mwh", curtailed_mw * dt_h);
         self.inj_p_mw.iter_mut().for_each(|x| *x = 0.0);
+        self.ren_p_mw.iter_mut().for_each(|x| *x = 0.0);
         self.inj_q_mvar.iter_mut().for_each(|x| *x = 0.0);
+        let time = if self.series.is_some() {
+            self.time_label(now)
+        } else {
+            String::new()
+        };
         if let (Some(w), Some((f, unserved_mw))) = (self.series.as_mut(), row) {
-            let time = (self.start + chrono::Duration::milliseconds(now.as_ms()))
-                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
             let fields = [
                 time,
                 u8::from(converged).to_string(),
@@ -374,13 +512,22 @@ impl GridWorld {
                 f.losses_mw.to_string(),
                 unserved_mw.to_string(),
                 excess_mw.to_string(),
+                renewable_mw.to_string(),
+                curtailed_mw.to_string(),
                 f.vm_min_pu.to_string(),
                 f.max_branch_loading_pct.to_string(),
                 f.generation_cost_usd_per_h.to_string(),
+                f.co2_t_per_h.to_string(),
             ];
             w.write_record(&fields).map_err(|e| e.to_string())?;
         }
         Ok(())
+    }
+
+    /// The step's UTC time as written in the per-step files.
+    fn time_label(&self, now: SimTime) -> String {
+        (self.start + chrono::Duration::milliseconds(now.as_ms()))
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
     }
 
     /// Streams this run's per-step series to `w` (header written now).
@@ -390,12 +537,52 @@ impl GridWorld {
         Ok(())
     }
 
-    /// Flushes the series, if any.
+    /// Streams this run's power-flow snapshots to `w`: per step, `time_utc`, then
+    /// `pd_mw:<bus>` and `qd_mvar:<bus>` of every bus and `pg_mw:<row>` of every generator
+    /// (1-based `mpc.gen` row; 0 when out of service) — the power flow's inputs after the
+    /// agents, the dispatch, curtailment and shedding. Header written now.
+    pub fn stream_snapshots(&mut self, mut w: csv::Writer<BufWriter<File>>) -> Result<(), String> {
+        let mut header = vec!["time_utc".to_string()];
+        header.extend(self.case.bus.id.iter().map(|b| format!("pd_mw:{b}")));
+        header.extend(self.case.bus.id.iter().map(|b| format!("qd_mvar:{b}")));
+        header.extend((1..=self.net.n_gen()).map(|g| format!("pg_mw:{g}")));
+        w.write_record(&header).map_err(|e| e.to_string())?;
+        self.snapshots = Some(w);
+        Ok(())
+    }
+
+    fn write_snapshot(&mut self, now: SimTime) -> Result<(), String> {
+        let time = self.time_label(now);
+        let pu = self.net.per_unit();
+        let net = &self.net;
+        let Some(w) = self.snapshots.as_mut() else {
+            return Ok(());
+        };
+        let mut row = Vec::with_capacity(1 + 2 * net.n_bus() + net.n_gen());
+        row.push(time);
+        row.extend(net.pd_pu.iter().map(|&p| pu.to_mw(p).to_string()));
+        row.extend(net.qd_pu.iter().map(|&q| pu.to_mw(q).to_string()));
+        row.extend((0..net.n_gen()).map(|g| {
+            let p = if net.gen_connected(g) {
+                pu.to_mw(net.pg_pu[g])
+            } else {
+                0.0
+            };
+            p.to_string()
+        }));
+        w.write_record(&row)
+            .map_err(|e| format!("writing the snapshots: {e}"))
+    }
+
+    /// Flushes the per-step files, if any.
     pub fn finish_series(&mut self) -> Result<(), String> {
-        match self.series.as_mut() {
-            Some(w) => w.flush().map_err(|e| e.to_string()),
-            None => Ok(()),
+        for w in [self.series.as_mut(), self.snapshots.as_mut()]
+            .into_iter()
+            .flatten()
+        {
+            w.flush().map_err(|e| e.to_string())?;
         }
+        Ok(())
     }
 }
 
@@ -409,6 +596,7 @@ fn judge(
     m: &mut Metrics,
     case: &Case,
     net: &Network,
+    co2_t_per_mwh: &[f64],
     res: &PowerFlowResult,
     dt_h: f64,
     converged: bool,
@@ -458,8 +646,10 @@ fn judge(
     m.add("losses_mwh", losses_mw * dt_h);
     let mut cost = 0.0;
     let mut gen_mw = 0.0;
+    let mut co2_t_per_h = 0.0;
     for (g, &p) in res.pg_mw.iter().enumerate() {
         gen_mw += p;
+        co2_t_per_h += co2_t_per_mwh.get(g).copied().unwrap_or(0.0) * p.max(0.0);
         if let Some(c) = case.gencost.get(g) {
             if net.gen_connected(g) {
                 cost += c.cost_usd_per_h(p);
@@ -475,7 +665,9 @@ fn judge(
     }
     m.max("generation_peak_mw", gen_mw);
     m.add("generation_cost_usd", cost * dt_h);
+    m.add("co2_t", co2_t_per_h * dt_h);
     StepFigures {
+        co2_t_per_h,
         load_mw,
         generation_mw: gen_mw,
         losses_mw,
@@ -493,10 +685,11 @@ struct StepFigures {
     vm_min_pu: f64,
     max_branch_loading_pct: f64,
     generation_cost_usd_per_h: f64,
+    co2_t_per_h: f64,
 }
 
 /// Header of a run's time series (one row per step).
-pub const SERIES_HEADER: [&str; 10] = [
+pub const SERIES_HEADER: [&str; 13] = [
     "time_utc",
     "pf_converged",
     "load_mw",
@@ -504,9 +697,12 @@ pub const SERIES_HEADER: [&str; 10] = [
     "losses_mw",
     "unserved_mw",
     "excess_generation_mw",
+    "renewable_mw",
+    "renewable_curtailed_mw",
     "vm_min_pu",
     "max_branch_loading_pct",
     "generation_cost_usd_per_h",
+    "co2_t_per_h",
 ];
 
 /// The grid solve as a kernel model (phase `solve`, every step).
@@ -542,6 +738,8 @@ pub struct FailureModel {
     pub element: FailingElement,
     /// Its figures.
     pub params: FailureParams,
+    /// Its state at the start.
+    pub initial: InitialState,
     /// The process (drawn in `init` from the model's own stream).
     pub process: Option<FailureProcess>,
     /// Step length.
@@ -550,7 +748,7 @@ pub struct FailureModel {
 
 impl Model<GridWorld, Tick> for FailureModel {
     fn init(&mut self, ctx: &mut Context<'_, GridWorld, Tick>) -> SimResult<()> {
-        let p = match FailureProcess::new(&self.params, 0.0, ctx.rng()) {
+        let p = match FailureProcess::starting(&self.params, 0.0, self.initial, ctx.rng()) {
             Ok(p) => p,
             Err(e) => return Err(ctx.error(e)),
         };
@@ -679,14 +877,14 @@ impl Model<GridWorld, Tick> for AgentModel {
                 let eph = ctx.world().ephemeris(now, &t, dt_s, p.delta_t_s);
                 let out = pv.step_shared(&t, dt_s, &eph, &weather, ctx.rng());
                 let w = ctx.world();
-                w.inject(bus, out.p_mw, out.q_mvar);
+                w.inject_renewable(bus, out.p_mw, out.q_mvar);
                 w.metrics.add("pv_energy_mwh", out.p_mw * dt_h);
                 w.metrics.add("pv_clipped_mwh", out.clipped_mw * dt_h);
             }
             Agent::Wind(farm) => {
                 let out = farm.step(&t, dt_s, ctx.rng());
                 let w = ctx.world();
-                w.inject(bus, out.p_mw, 0.0);
+                w.inject_renewable(bus, out.p_mw, 0.0);
                 w.metrics.add("wind_energy_mwh", out.p_mw * dt_h);
             }
             Agent::Load(load) => {
@@ -703,7 +901,7 @@ impl Model<GridWorld, Tick> for AgentModel {
                     w.inject(bus, -v, 0.0);
                     w.metrics.add("profile_demand_mwh", v * dt_h);
                 } else {
-                    w.inject(bus, v, 0.0);
+                    w.inject_renewable(bus, v, 0.0);
                     w.metrics.add("profile_generation_mwh", v * dt_h);
                 }
             }

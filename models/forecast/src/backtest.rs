@@ -94,6 +94,30 @@ pub fn flatten(data: &Dataset, forecasts: &[Forecast]) -> (Vec<f64>, Vec<f64>, V
     (y, p, q)
 }
 
+/// For each hour of `from..to`, the forecast (its index in `forecasts`, which are in issue
+/// order) and step of the latest issue that covers it: day-ahead forecasts issued daily
+/// tile the span; `None` where no forecast covers an hour.
+pub fn tile(forecasts: &[Forecast], from: usize, to: usize) -> Vec<Option<(usize, usize)>> {
+    let mut out = vec![None; to.saturating_sub(from)];
+    for (n, f) in forecasts.iter().enumerate() {
+        for k in 0..f.point.len() {
+            let i = f.issue + k;
+            if i >= from && i < to {
+                out[i - from] = Some((n, k));
+            }
+        }
+    }
+    out
+}
+
+/// The point forecasts of `from..to` tiled by [`tile`] (NaN where none covers an hour).
+pub fn tiled_points(forecasts: &[Forecast], from: usize, to: usize) -> Vec<f64> {
+    tile(forecasts, from, to)
+        .into_iter()
+        .map(|c| c.map_or(f64::NAN, |(n, k)| forecasts[n].point[k]))
+        .collect()
+}
+
 /// Scores forecasts (pooled over several data sets, e.g. the zones of a track).
 pub fn score(runs: &[(&Dataset, &[Forecast])], levels: &[f64]) -> Scores {
     let (mut y, mut p, mut q) = (Vec::new(), Vec::new(), Vec::new());
@@ -124,6 +148,7 @@ pub fn score(runs: &[(&Dataset, &[Forecast])], levels: &[f64]) -> Scores {
 pub(crate) mod tests {
     use super::*;
     use crate::data::{read_load_e, shipped_dir};
+    use crate::lstm::{Lstm, LstmSettings};
     use crate::tracks::Target;
     use chrono::NaiveDate;
 
@@ -155,10 +180,45 @@ pub(crate) mod tests {
         }
     }
 
-    #[test]
-    fn no_look_ahead_poisoning_the_future_leaves_the_forecast_unchanged() {
+    /// Poisons every target value at or after the issue time and every exogenous value
+    /// after the forecast horizon, and checks the forecast at that issue is unchanged; if
+    /// `uses_recent_load`, also checks that changing the last hour before the issue changes it.
+    fn assert_no_look_ahead(
+        name: &str,
+        make: &dyn Fn() -> Box<dyn Forecaster>,
+        uses_recent_load: bool,
+    ) {
         let (data, first) = slice();
         let issue = first + 24 * 40; // 2012-02-10 00:00
+        let clean =
+            rolling_origin(&data, make().as_mut(), &settings(first, data.timeline.len)).unwrap();
+        let clean_f = clean.iter().find(|f| f.issue == issue).unwrap();
+        let mut poisoned = data.clone();
+        poisoned.target[issue..]
+            .iter_mut()
+            .for_each(|v| *v = f64::NAN);
+        poisoned.exog[0][issue + 24..]
+            .iter_mut()
+            .for_each(|v| *v = f64::NAN);
+        let p = rolling_origin(&poisoned, make().as_mut(), &settings(first, issue + 24)).unwrap();
+        let pf = p.last().unwrap();
+        assert_eq!(pf.issue, issue);
+        assert_eq!(pf.point, clean_f.point, "{name}");
+        assert_eq!(pf.quantiles, clean_f.quantiles, "{name}");
+        assert!(pf.point.iter().all(|v| v.is_finite()));
+        // The test has teeth: changing the last hour *before* the issue changes the
+        // forecast of the models that use recent load.
+        if uses_recent_load {
+            let mut touched = data.clone();
+            touched.target[issue - 1] += 500.0;
+            let t =
+                rolling_origin(&touched, make().as_mut(), &settings(first, issue + 24)).unwrap();
+            assert_ne!(t.last().unwrap().point, clean_f.point, "{name}");
+        }
+    }
+
+    #[test]
+    fn no_look_ahead_poisoning_the_future_leaves_the_forecast_unchanged() {
         for name in [
             "persistence",
             "seasonal_naive",
@@ -168,37 +228,17 @@ pub(crate) mod tests {
             "mstl_ets",
             "sarimax",
             "gbt",
+            "prophet",
         ] {
-            let mut m = Target::Load.model(name).unwrap();
-            let clean =
-                rolling_origin(&data, m.as_mut(), &settings(first, data.timeline.len)).unwrap();
-            let clean_f = clean.iter().find(|f| f.issue == issue).unwrap();
-            // Poison every target value at or after the issue time and every exogenous value
-            // after the forecast horizon.
-            let mut poisoned = data.clone();
-            poisoned.target[issue..]
-                .iter_mut()
-                .for_each(|v| *v = f64::NAN);
-            poisoned.exog[0][issue + 24..]
-                .iter_mut()
-                .for_each(|v| *v = f64::NAN);
-            let mut m = Target::Load.model(name).unwrap();
-            let p = rolling_origin(&poisoned, m.as_mut(), &settings(first, issue + 24)).unwrap();
-            let pf = p.last().unwrap();
-            assert_eq!(pf.issue, issue);
-            assert_eq!(pf.point, clean_f.point, "{name}");
-            assert_eq!(pf.quantiles, clean_f.quantiles, "{name}");
-            assert!(pf.point.iter().all(|v| v.is_finite()));
-            // The test has teeth: changing the last hour *before* the issue changes the
-            // forecast of the models that use recent load.
-            if ["persistence", "mlr_arx", "mstl_ets", "sarimax", "gbt"].contains(&name) {
-                let mut touched = data.clone();
-                touched.target[issue - 1] += 500.0;
-                let mut m = Target::Load.model(name).unwrap();
-                let t = rolling_origin(&touched, m.as_mut(), &settings(first, issue + 24)).unwrap();
-                assert_ne!(t.last().unwrap().point, clean_f.point, "{name}");
-            }
+            let recent = ["persistence", "mlr_arx", "mstl_ets", "sarimax", "gbt"].contains(&name);
+            assert_no_look_ahead(name, &|| Target::Load.model(name).unwrap(), recent);
         }
+    }
+
+    #[test]
+    fn no_look_ahead_holds_for_the_lstm() {
+        // The full LSTM trains for minutes: the tiny configuration runs the same code.
+        assert_no_look_ahead("lstm", &|| Box::new(Lstm::new(LstmSettings::tiny())), true);
     }
 
     #[test]

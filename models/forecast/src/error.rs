@@ -82,6 +82,9 @@ pub enum ForecastError {
         /// The column where Cholesky found a non-positive pivot.
         column: usize,
     },
+    /// A plot could not be drawn.
+    #[error("plot: {0}")]
+    Plot(String),
     /// The predict was called before fit.
     #[error("the model `{0}` was asked to predict before it was fitted")]
     NotFitted(String),

@@ -8,8 +8,13 @@
 //!   its recency / lagged-load extensions; [`renewable`]: climatology, a fitted wind power
 //!   curve and a solar regression, with quantiles from binned residuals; [`gbt`]:
 //!   gradient-boosted trees for load, solar and wind; [`sarimax`]: regression with seasonal
-//!   ARMA errors; [`mstl`]: MSTL + ETS (augurs); [`ensemble`]: weighted combinations;
-//! - [`backtest`]: rolling-origin backtests; [`data`]: readers of the shipped GEFCom2014 copies.
+//!   ARMA errors; [`mstl`]: MSTL + ETS (augurs); [`prophet`]: Prophet (augurs) with
+//!   temperature regressors, fitted by a pure-Rust L-BFGS; [`lstm`]: a one-layer LSTM (a week
+//!   of history in, 24 hours out) trained by hand-written backpropagation through time and
+//!   Adam; [`ensemble`]: weighted combinations;
+//! - [`backtest`]: rolling-origin backtests; [`plot`]: forecast against actual as SVG;
+//!   [`ramp`]: ramp-event detection and its scores (POD, FAR, CSI); [`fleet`]: fleet
+//!   forecasts from the plants' quantiles joined by a copula; [`data`]: readers of the shipped GEFCom2014 copies.
 //!
 //! This crate depends on neither the kernel nor the network crates.
 //!
@@ -30,14 +35,19 @@ pub mod calendar;
 pub mod data;
 pub mod ensemble;
 mod error;
+pub mod fleet;
 pub mod gbt;
 pub mod linalg;
+pub mod lstm;
 pub mod metrics;
 pub mod mlr;
 pub mod model;
 pub mod mstl;
 pub mod naive;
+pub mod plot;
+pub mod prophet;
 pub mod quantile;
+pub mod ramp;
 pub mod renewable;
 pub mod sarimax;
 pub mod tracks;

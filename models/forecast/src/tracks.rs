@@ -15,12 +15,15 @@ use serde::Serialize;
 
 use crate::backtest::{rolling_origin, score, BacktestSettings, Scores};
 use crate::ensemble::{Ensemble, EnsembleLoss};
+use crate::fleet::{aggregate, fleet_actual, FleetSettings};
 use crate::gbt::{Gbt, GbtSettings, RenewableGbt, RenewableKind};
+use crate::lstm::{Lstm, LstmSettings};
 use crate::metrics::percentiles_99;
 use crate::mlr::{Mlr, MlrSettings};
 use crate::model::{Dataset, Forecast, Forecaster};
 use crate::mstl::{MstlEts, MstlSettings};
 use crate::naive::LagNaive;
+use crate::prophet::{ProphetLoad, ProphetSettings};
 use crate::renewable::{AnalogEnsemble, AnalogKind, Climatology, SolarRegression, WindPowerCurve};
 use crate::sarimax::{Sarimax, SarimaxSettings};
 use crate::ForecastError;
@@ -50,6 +53,7 @@ impl Target {
                 "mstl_ets",
                 "sarimax",
                 "gbt",
+                "lstm",
                 "ensemble",
             ],
             Target::Solar => &[
@@ -69,6 +73,20 @@ impl Target {
                 "ensemble",
             ],
         }
+    }
+
+    /// Models run only when named: for load, `prophet` (worse than seasonal naive on the
+    /// 2012 validation year, so kept out of `all` and of the ensemble; see validation/README).
+    pub fn extra_models(self) -> &'static [&'static str] {
+        match self {
+            Target::Load => &["prophet"],
+            _ => &[],
+        }
+    }
+
+    /// Whether `name` is a model of this track (in [`Target::models`] or [`Target::extra_models`]).
+    pub fn has_model(self, name: &str) -> bool {
+        self.models().contains(&name) || self.extra_models().contains(&name)
     }
 
     /// The reference of the probabilistic skill score (persistence for load, climatology otherwise).
@@ -133,6 +151,8 @@ impl Target {
             (Target::Load, "mstl_ets") => Box::new(MstlEts::new(MstlSettings::default())),
             (Target::Load, "sarimax") => Box::new(Sarimax::new(SarimaxSettings::default())),
             (Target::Load, "gbt") => Box::new(Gbt::new(GbtSettings::default())),
+            (Target::Load, "prophet") => Box::new(ProphetLoad::new(ProphetSettings::default())),
+            (Target::Load, "lstm") => Box::new(Lstm::new(LstmSettings::default())),
             (Target::Solar, "gbt") => {
                 Box::new(RenewableGbt::new(RenewableKind::Solar, Default::default()))
             }
@@ -149,7 +169,12 @@ impl Target {
             _ => {
                 return Err(ForecastError::Setting(format!(
                     "unknown model `{name}` for this target; expected one of: {}",
-                    self.models().join(", ")
+                    self.models()
+                        .iter()
+                        .chain(self.extra_models())
+                        .copied()
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 )))
             }
         })
@@ -224,5 +249,117 @@ pub fn run_model(
         scores: score(&runs, &levels),
         elapsed_s,
         forecasts,
+    })
+}
+
+/// The forecasts of the `days` days before the test period (issues every day up to the
+/// first test issue), one list per data set: the lead a fleet needs to estimate the
+/// plants' dependence before its first test issue.
+pub fn lead_forecasts(
+    target: Target,
+    model: &str,
+    data: &[Dataset],
+    horizon: usize,
+    days: usize,
+) -> Result<Vec<Vec<Forecast>>, ForecastError> {
+    data.iter()
+        .map(|d| {
+            let mut s = target.split(d, horizon)?;
+            s.end = s.first_issue;
+            s.first_issue = s.first_issue.checked_sub(days * 24).ok_or_else(|| {
+                ForecastError::Setting(format!(
+                    "{} has no {days} days before its test period",
+                    d.name
+                ))
+            })?;
+            let mut m = target.model(model)?;
+            rolling_origin(d, m.as_mut(), &s)
+        })
+        .collect()
+}
+
+/// Scores of the fleet forecast of one model by each way of joining the plants.
+#[derive(Debug, Clone, Serialize)]
+pub struct FleetRun {
+    /// Model of the plants' forecasts.
+    pub model: String,
+    /// Plants in the fleet.
+    pub plants: usize,
+    /// Per method (`sum_of_quantiles`, `independent`, `gaussian_copula`): scores of the
+    /// fleet's forecasts, in per unit of the fleet's capacity (the sum divided by `plants`).
+    pub methods: Vec<(String, Scores)>,
+    /// Mean over test issues of the mean off-diagonal estimated correlation.
+    pub mean_correlation: f64,
+}
+
+/// Fleet forecasts of a track's plants from one model's test forecasts (`run`) and its
+/// lead forecasts, scored on the test period.
+pub fn fleet_run(
+    run: &ModelRun,
+    lead: &[Vec<Forecast>],
+    data: &[Dataset],
+    settings: &FleetSettings,
+) -> Result<FleetRun, ForecastError> {
+    let n = data.len();
+    let first = data
+        .first()
+        .ok_or_else(|| ForecastError::Setting("no plant".into()))?;
+    if data.iter().any(|d| d.timeline != first.timeline) {
+        return Err(ForecastError::Setting(
+            "the plants of a fleet must share one timeline".into(),
+        ));
+    }
+    let test_from = run
+        .forecasts
+        .first()
+        .and_then(|f| f.first())
+        .map_or(0, |f| f.issue);
+    let all: Vec<Vec<Forecast>> = lead
+        .iter()
+        .zip(&run.forecasts)
+        .map(|(a, b)| a.iter().chain(b).cloned().collect())
+        .collect();
+    let f: Vec<&[Forecast]> = all.iter().map(|v| v.as_slice()).collect();
+    let y: Vec<&[f64]> = data.iter().map(|d| d.target.as_slice()).collect();
+    let out = aggregate(&f, &y, test_from, settings)?;
+    // Per unit of the fleet's capacity: the sum over plants divided by their number.
+    let per_unit = |v: f64| v / n as f64;
+    let mut fleet = first.clone();
+    fleet.name = format!("fleet of {n}");
+    fleet.target = fleet_actual(&y).into_iter().map(per_unit).collect();
+    let methods = out
+        .by_method
+        .iter()
+        .map(|(dep, fc)| {
+            let scaled: Vec<Forecast> = fc
+                .iter()
+                .map(|f| Forecast {
+                    issue: f.issue,
+                    point: f.point.iter().copied().map(per_unit).collect(),
+                    levels: f.levels.clone(),
+                    quantiles: f
+                        .quantiles
+                        .iter()
+                        .map(|q| q.iter().copied().map(per_unit).collect())
+                        .collect(),
+                })
+                .collect();
+            let levels = scaled.first().map(|f| f.levels.clone()).unwrap_or_default();
+            (dep.name().to_string(), score(&[(&fleet, &scaled)], &levels))
+        })
+        .collect();
+    let off: Vec<f64> = out
+        .correlations
+        .iter()
+        .map(|r| {
+            let s: f64 = (0..n * n).filter(|k| k / n != k % n).map(|k| r[k]).sum();
+            s / (n * n - n).max(1) as f64
+        })
+        .collect();
+    Ok(FleetRun {
+        model: run.model.clone(),
+        plants: n,
+        methods,
+        mean_correlation: off.iter().sum::<f64>() / off.len().max(1) as f64,
     })
 }

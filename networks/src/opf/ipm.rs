@@ -52,6 +52,12 @@ const TOL_RES: f64 = 1e-10;
 const TOL_MU: f64 = 1e-12;
 const REG_PRIMAL: f64 = 1e-10;
 const STALL_ITER: usize = 30;
+/// Complementarity accepted once it has stopped falling for [`MU_STALL_ITER`] iterations with
+/// both residuals met: on badly scaled models (value of lost load next to generation costs)
+/// the gap floors in double precision just above [`TOL_MU`] (e.g. at 2.4e-12) and the active
+/// set is settled; the polish then solves the KKT system on it exactly.
+const TOL_MU_STALLED: f64 = 1e-9;
+const MU_STALL_ITER: usize = 10;
 const REG_DUAL: f64 = 1e-10;
 
 /// Solves the model's QP (or LP) by the interior-point method; `Err` says why it stopped.
@@ -204,6 +210,8 @@ pub(crate) fn solve_qp(md: &ModelData) -> Result<IpmSolution, String> {
 
     let mut best_rp = f64::INFINITY;
     let mut best_at = 0;
+    let mut best_mu = f64::INFINITY;
+    let mut best_mu_at = 0;
     for iter in 0..MAX_ITER {
         let sl: Vec<f64> = (0..nv)
             .map(|k| if has_l[k] { v[k] - vl[k] } else { 1.0 })
@@ -229,7 +237,12 @@ pub(crate) fn solve_qp(md: &ModelData) -> Result<IpmSolution, String> {
         if !(rp_n.is_finite() && rd_n.is_finite() && mu.is_finite()) {
             return Err(format!("interior point diverged at iteration {iter}"));
         }
-        if rp_n <= TOL_RES * bnorm && rd_n <= TOL_RES && mu <= TOL_MU {
+        if mu < 0.9 * best_mu {
+            best_mu = mu;
+            best_mu_at = iter;
+        }
+        let mu_done = mu <= TOL_MU || (mu <= TOL_MU_STALLED && iter - best_mu_at >= MU_STALL_ITER);
+        if rp_n <= TOL_RES * bnorm && rd_n <= TOL_RES && mu_done {
             return Ok(finish(
                 md, &var, &fixed, &lo, &v, &y, &sl, &su, &zl, &zu, &has_l, &has_u, cs, iter,
             ));
