@@ -299,7 +299,12 @@ fn unit_rows(b: &mut Builder, g: &ThermalUnit, gc: &[UnitCols], nt: usize) {
                 // Later shutdowns inside the shutdown ramp: a unit that shuts down in t + j
                 // holds p ≤ SD' − P̲ + (j − 1)·RD in t (output only: reserve is not ramped down).
                 let downs: Vec<(usize, f64)> = (2..ut.min(nt - t))
-                    .map(|j| (gc[t + j].w, span - span.min(sd - pmin + (j - 1) as f64 * rd)))
+                    .map(|j| {
+                        (
+                            gc[t + j].w,
+                            span - span.min(sd - pmin + (j - 1) as f64 * rd),
+                        )
+                    })
                     .take_while(|&(_, k)| k > 1e-9)
                     .collect();
                 if !downs.is_empty() {

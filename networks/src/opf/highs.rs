@@ -201,8 +201,7 @@ impl Highs {
         let cval =
             CString::new(value).map_err(|_| format!("option value {value:?} contains a NUL"))?;
         // SAFETY: valid instance and NUL-terminated strings.
-        let status =
-            unsafe { hs::Highs_setOptionValue(self.raw(), cname.as_ptr(), cval.as_ptr()) };
+        let status = unsafe { hs::Highs_setOptionValue(self.raw(), cname.as_ptr(), cval.as_ptr()) };
         if status == hs::kHighsStatusError {
             Err(format!("HiGHS rejected option {name} = {value}"))
         } else {
