@@ -833,3 +833,80 @@ fn gefcom_load_plays_by_calendar() {
         "{got} vs {expected}"
     );
 }
+
+#[test]
+fn rts_gmlc_branch_figures_give_the_expected_branch_hours_out() {
+    // Every branch of case24_ieee_rts fails with RTS-GMLC's figures for the same branch (bus n
+    // = RTS-GMLC's 100 + n; parallel branches in order). Expected branch-hours out per year:
+    // Σ MTTR/(MTTF + MTTR) × 8760 from models/data/rts-gmlc/reliability.csv; the standard
+    // deviation of one year's total is √(Σ 2 MTTF² MTTR² / (MTTF + MTTR)³ × 8760) (alternating
+    // renewal process), so the 20-year mean must lie within 4σ/√20.
+    let reliability = std::fs::read_to_string(root().join("models/data/rts-gmlc/reliability.csv"))
+        .expect("table");
+    let case = std::fs::read_to_string(root().join("networks/cases/matpower/case24_ieee_rts.m"))
+        .expect("case");
+    let mut pairs: Vec<(u32, u32)> = Vec::new();
+    let mut in_branch = false;
+    for line in case.lines() {
+        if line.trim_start().starts_with("mpc.branch = [") {
+            in_branch = true;
+            continue;
+        }
+        if in_branch {
+            if line.trim_start().starts_with("];") {
+                break;
+            }
+            let f: Vec<u32> = line
+                .split_whitespace()
+                .take(2)
+                .filter_map(|x| x.parse().ok())
+                .collect();
+            if f.len() == 2 {
+                pairs.push((f[0] + 100, f[1] + 100));
+            }
+        }
+    }
+    assert_eq!(pairs.len(), 38);
+    let rows: Vec<(u32, u32, f64, f64)> = reliability
+        .lines()
+        .filter(|l| l.starts_with("branch,"))
+        .map(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            let n = |k: usize| f[k].parse::<f64>().expect("number");
+            (n(2) as u32, n(3) as u32, n(4), n(5))
+        })
+        .collect();
+    let (mut mean, mut var) = (0.0, 0.0);
+    let mut used = vec![false; rows.len()];
+    for (a, b) in &pairs {
+        let k = (0..rows.len())
+            .find(|&k| {
+                !used[k]
+                    && ((rows[k].0 == *a && rows[k].1 == *b)
+                        || (rows[k].0 == *b && rows[k].1 == *a))
+            })
+            .expect("a matching RTS-GMLC branch");
+        used[k] = true;
+        let (mttf, mttr) = (rows[k].2, rows[k].3);
+        mean += mttr / (mttf + mttr) * 8760.0;
+        var += 2.0 * mttf * mttf * mttr * mttr / (mttf + mttr).powi(3) * 8760.0;
+    }
+    let dir = scratch("rts_gmlc_branches");
+    let scn = rts24_scenario(
+        &dir,
+        r#"    name: "branches",
+    start_utc: "2020-01-01T00:00:00Z",
+    horizon_h: 8760.0,
+    resolution_min: 60,
+    power_flow: dc,
+    replications: 20,
+    seed: 96,
+    failures: [(elements: branches, params: rts_gmlc)],"#,
+    );
+    let out = dir.join("out");
+    run(&scn, &out, &["--threads", "2"]);
+    let (h, reps) = table(&out.join("replications.csv"));
+    let (got, _) = mean_and_se(&h, &reps, "branch_outage_h");
+    let tol = 4.0 * var.sqrt() / 20f64.sqrt();
+    assert!((got - mean).abs() <= tol, "{got} vs {mean} ± {tol}");
+}

@@ -410,6 +410,12 @@ pub enum FailureSource {
     /// The IEEE Reliability Test System (1979) generating-unit table by unit size (12, 20, 50,
     /// 76, 100, 155, 197, 350, 400 MW; generators only, PMAX must be one of these).
     Rts79,
+    /// RTS-GMLC's branch figures (`models/data/rts-gmlc/reliability.csv`, from its
+    /// `branch.csv`: MTTF from the permanent outage rate, MTTR its duration), matched by the
+    /// buses at the ends — RTS-GMLC's own numbers (101…325), or a 24-bus RTS's 1…24 read as
+    /// RTS-GMLC's area-1 buses 101…124 — parallel branches in file order. Branches only: for
+    /// generating units use `rts79`, whose figures RTS-GMLC keeps for the RTS unit types.
+    RtsGmlc,
     /// The same figures for every element.
     Given(FailureParams),
 }
@@ -465,8 +471,22 @@ impl FailureSpec {
             _ => Vec::new(),
         };
         let mut out = Vec::new();
+        let gmlc = match self.params {
+            FailureSource::RtsGmlc => Some(
+                gridsim_models::failure::ReliabilityTable::rts_gmlc()
+                    .map_err(|e| format!("failures: {e}"))?,
+            ),
+            _ => None,
+        };
         for g in gens {
             let params = match &self.params {
+                FailureSource::RtsGmlc => {
+                    return Err(format!(
+                        "failures: rts_gmlc gives branch figures only (generator {} at bus {}); use rts79 for generating units",
+                        g + 1,
+                        case.gen.bus[g]
+                    ))
+                }
                 FailureSource::Given(p) => p.clone(),
                 FailureSource::Rts79 => {
                     let pmax = case.gen.pmax_mw[g];
@@ -491,16 +511,49 @@ impl FailureSpec {
             out.push((FailingElement::Gen(g), params));
         }
         for k in branches {
-            let params = match &self.params {
-                FailureSource::Given(p) => p.clone(),
-                FailureSource::Rts79 => {
-                    return Err("failures: rts79 gives generating-unit figures only; give branch figures with given(...)".into())
+            let params = match (&self.params, &gmlc) {
+                (FailureSource::RtsGmlc, Some(table)) => rts_gmlc_branch(case, k, table)?,
+                (FailureSource::Given(p), _) => p.clone(),
+                _ => {
+                    return Err("failures: rts79 gives generating-unit figures only; give branch figures with rts_gmlc or given(...)".into())
                 }
             };
             out.push((FailingElement::Branch(k), params));
         }
         Ok(out)
     }
+}
+
+/// RTS-GMLC's figures for branch row `k` of `case` ([`FailureSource::RtsGmlc`]).
+fn rts_gmlc_branch(
+    case: &Case,
+    k: usize,
+    table: &gridsim_models::failure::ReliabilityTable,
+) -> Result<FailureParams, String> {
+    let (f, t) = (case.branch.from_bus[k], case.branch.to_bus[k]);
+    let (gf, gt) = if f < 100 && t < 100 {
+        (f + 100, t + 100)
+    } else {
+        (f, t)
+    };
+    // The position of this branch among the case's branches between the same buses.
+    let nth = (0..k)
+        .filter(|&j| {
+            let (a, b) = (case.branch.from_bus[j], case.branch.to_bus[j]);
+            (a == f && b == t) || (a == t && b == f)
+        })
+        .count();
+    let entries = table.branches_between(gf, gt);
+    entries
+        .get(nth)
+        .or(entries.last())
+        .map(|e| e.params.clone())
+        .ok_or_else(|| {
+            format!(
+                "failures: RTS-GMLC has no branch between buses {gf} and {gt} (branch {} of the case, {f}-{t})",
+                k + 1
+            )
+        })
 }
 
 fn one() -> u64 {
