@@ -55,47 +55,66 @@ impl NormalEquations {
         for i in 0..p {
             l[i * p + i] += lambda;
         }
-        // In-place Cholesky, lower triangle: A = L Lᵀ.
-        for j in 0..p {
-            let mut d = l[j * p + j];
-            for k in 0..j {
-                d -= l[j * p + k] * l[j * p + k];
-            }
-            // Without the ridge the pivot would be d − λ: negligible against the column's own
-            // norm means the column is empty or a combination of earlier ones.
-            if d - lambda <= 1e-10 * self.xtx[j * p + j] || !d.is_finite() {
-                return Err(ForecastError::Singular {
-                    model: model.to_string(),
-                    column: j,
-                });
-            }
-            let d = d.sqrt();
-            l[j * p + j] = d;
-            for i in j + 1..p {
-                let mut s = l[i * p + j];
-                for k in 0..j {
-                    s -= l[i * p + k] * l[j * p + k];
-                }
-                l[i * p + j] = s / d;
-            }
-        }
-        // Forward then back substitution.
+        // Without the ridge a pivot would be d − λ: negligible against the column's own
+        // norm means the column is empty or a combination of earlier ones.
+        let xtx = &self.xtx;
+        cholesky_in_place(&mut l, p, |j, d| {
+            d - lambda <= 1e-10 * xtx[j * p + j] || !d.is_finite()
+        })
+        .map_err(|column| ForecastError::Singular {
+            model: model.to_string(),
+            column,
+        })?;
         let mut z = self.xty.clone();
-        for i in 0..p {
-            let mut s = z[i];
-            for k in 0..i {
-                s -= l[i * p + k] * z[k];
-            }
-            z[i] = s / l[i * p + i];
-        }
-        for i in (0..p).rev() {
-            let mut s = z[i];
-            for k in i + 1..p {
-                s -= l[k * p + i] * z[k];
-            }
-            z[i] = s / l[i * p + i];
-        }
+        cholesky_substitute(&l, &mut z, p);
         Ok(z)
+    }
+}
+
+/// In-place Cholesky factorisation `A = L Lᵀ` of a dense symmetric `p × p` matrix (row-major;
+/// the lower triangle of `a` becomes `L`). `singular(j, d)` judges pivot `j` before its
+/// square root; a pivot it rejects ends the factorisation with `Err(j)`.
+pub fn cholesky_in_place(
+    a: &mut [f64],
+    p: usize,
+    singular: impl Fn(usize, f64) -> bool,
+) -> Result<(), usize> {
+    for j in 0..p {
+        let mut d = a[j * p + j];
+        for k in 0..j {
+            d -= a[j * p + k] * a[j * p + k];
+        }
+        if singular(j, d) {
+            return Err(j);
+        }
+        let d = d.sqrt();
+        a[j * p + j] = d;
+        for i in j + 1..p {
+            let mut s = a[i * p + j];
+            for k in 0..j {
+                s -= a[i * p + k] * a[j * p + k];
+            }
+            a[i * p + j] = s / d;
+        }
+    }
+    Ok(())
+}
+
+/// Solves `L Lᵀ z = b` in place (`z` holds `b` on entry) with `L` from [`cholesky_in_place`].
+pub fn cholesky_substitute(l: &[f64], z: &mut [f64], p: usize) {
+    for i in 0..p {
+        let mut s = z[i];
+        for k in 0..i {
+            s -= l[i * p + k] * z[k];
+        }
+        z[i] = s / l[i * p + i];
+    }
+    for i in (0..p).rev() {
+        let mut s = z[i];
+        for k in i + 1..p {
+            s -= l[k * p + i] * z[k];
+        }
+        z[i] = s / l[i * p + i];
     }
 }
 
