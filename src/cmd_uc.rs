@@ -33,8 +33,9 @@ pub struct Args {
     #[arg(long)]
     pub penalised: bool,
     /// Starting solution for HiGHS: `sub-mip` (the MIP with the LP's integral commitments
-    /// fixed), `rounded-lp`, or `none`.
-    #[arg(long, default_value = "sub-mip", value_parser = ["sub-mip", "rounded-lp", "none"])]
+    /// fixed), `rounded-lp`, `priority-list` (needs no LP; also what the first two fall back
+    /// to when the root LP does not finish in half the time limit), or `none`.
+    #[arg(long, default_value = "sub-mip", value_parser = ["sub-mip", "rounded-lp", "priority-list", "none"])]
     pub warm_start: String,
     /// Algorithm of the root LP relaxation: `choose` (HiGHS's choice, dual simplex) or `ipm`
     /// (interior point with crossover).
@@ -138,6 +139,7 @@ pub fn run(args: Args) -> ExitCode {
         warm_start: match args.warm_start.as_str() {
             "none" => WarmStart::None,
             "rounded-lp" => WarmStart::RoundedLp,
+            "priority-list" => WarmStart::PriorityList,
             _ => WarmStart::LpFixedSubMip,
         },
         root_lp_solver: match args.root_lp.as_str() {

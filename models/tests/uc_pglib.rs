@@ -258,3 +258,40 @@ fn interior_point_root_lp_gives_the_same_relaxation() {
     let (a, b) = (simplex.objective_usd.unwrap(), ipm.objective_usd.unwrap());
     assert!((a - b).abs() <= 1e-4 * a.abs(), "{a} vs {b}");
 }
+
+#[test]
+fn priority_list_needs_no_lp_and_its_schedule_checks() {
+    // The start for instances whose root LP does not finish: checked on its own by the
+    // independent checker, then handed to HiGHS, which ends at or below its cost. The
+    // merit-order bound sits below the optimum on every shipped instance that solves here.
+    for file in [
+        "rts_gmlc_2020-01-27_6h.json.gz",
+        "ca_2015-03-01_reserves_0_4h.json.gz",
+    ] {
+        let inst = pglib::read_file(&data(file)).unwrap();
+        let (sched, cost) = gridsim_models::uc::priority_list(&inst, &UcSettings::default())
+            .unwrap()
+            .expect("a feasible priority-list schedule");
+        let rep = check_schedule(&inst, &sched, None);
+        assert!(rep.is_ok(), "{file}: {:?}", rep.violations);
+        assert!(
+            (rep.cost.total_usd() - cost).abs() <= 1e-6 * cost,
+            "{file}: checker {} vs {cost}",
+            rep.cost.total_usd()
+        );
+        let s = UcSettings {
+            warm_start: WarmStart::PriorityList,
+            ..UcSettings::default()
+        };
+        let r = solve_checked(&inst, &s);
+        assert_eq!(r.status, UcStatus::Optimal, "{file}");
+        let obj = r.objective_usd.unwrap();
+        assert!(
+            (r.warm_start_usd.unwrap() - cost).abs() <= 1e-6 * cost,
+            "{file}"
+        );
+        assert!(obj <= cost + 1e-6 * cost, "{file}: {obj} > start {cost}");
+        let lb = gridsim_models::uc::merit_order_bound(&inst, None);
+        assert!(lb > 0.0 && lb <= obj, "{file}: bound {lb} vs optimum {obj}");
+    }
+}

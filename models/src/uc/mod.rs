@@ -70,11 +70,14 @@
 //!
 //! # Solve
 //!
-//! Root LP (its value gives the root gap), a warm start ([`WarmStart`]; by default a small MIP
-//! with every commitment the LP leaves integral fixed, else the LP's commitment rounded at
-//! several thresholds, minimum up/down repaired, dispatched by LP), HiGHS's MIP with that
-//! start, then the dispatch LP with the commitment fixed, whose duals are the prices and whose
-//! solution is the schedule returned. An infeasible instance is diagnosed by period-level capacity checks,
+//! Root LP (its value gives the root gap; with a time limit it gets at most half of it), a
+//! warm start ([`WarmStart`]; by default a small MIP with every commitment the LP leaves
+//! integral fixed, else the LP's commitment rounded at several thresholds, minimum up/down
+//! repaired, dispatched by LP; when the root LP did not finish, a priority list that needs no
+//! LP — [`priority_list`]), HiGHS's MIP with that start, then the dispatch LP with the
+//! commitment fixed, whose duals are the prices and whose solution is the schedule returned
+//! (reused from the start when HiGHS ends on the start's commitment). The bound reported is
+//! the larger of HiGHS's and the root LP's, or, when neither exists, [`merit_order_bound`]. An infeasible instance is diagnosed by period-level capacity checks,
 //! or else by the periods in which the penalised model sheds.
 //!
 //! ```
@@ -111,4 +114,6 @@ pub use model::{
     CostBreakdown, CostPoint, RenewableUnit, StartupCategory, ThermalUnit, UcInstance, UcSchedule,
 };
 pub use settings::{RootLpSolver, UcPenalties, UcSettings, WarmStart};
-pub use solve::{lp_relaxation, solve, UcRelaxation, UcResult, UcStatus};
+pub use solve::{
+    lp_relaxation, merit_order_bound, priority_list, solve, UcRelaxation, UcResult, UcStatus,
+};

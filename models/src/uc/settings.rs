@@ -33,6 +33,11 @@ pub enum WarmStart {
     /// has no time limit, so the result stays deterministic), and pass its schedule
     /// (falling back to [`WarmStart::RoundedLp`] when it finds none).
     LpFixedSubMip,
+    /// Commit units in order of their cheapest average cost until each period's capacity
+    /// covers net demand and reserve with a margin, repair minimum up/down times and dispatch
+    /// by an LP: needs no LP relaxation. The two LP-based starts fall back to it when the root
+    /// LP does not finish within half the time limit.
+    PriorityList,
 }
 
 /// HiGHS algorithm for the root LP relaxation (the other LPs use HiGHS's default).

@@ -194,6 +194,26 @@ pub fn lp_relaxation(inst: &UcInstance, settings: &UcSettings) -> Result<UcRelax
     })
 }
 
+/// The priority-list schedule alone (the start [`WarmStart::PriorityList`] hands HiGHS): a
+/// feasible schedule and its cost ($) from a merit-order commitment and one dispatch LP, or
+/// `None` when no margin gives a feasible dispatch. A fast heuristic, not an optimum.
+pub fn priority_list(
+    inst: &UcInstance,
+    settings: &UcSettings,
+) -> Result<Option<(UcSchedule, f64)>, UcError> {
+    settings.validate()?;
+    inst.validate()?;
+    let f = build(inst, settings.penalties.as_ref());
+    let s = priority_list_start(
+        &f,
+        inst,
+        settings.threads,
+        Instant::now(),
+        settings.time_limit_s,
+    )?;
+    Ok(s.map(|s| (f.schedule(inst, &s.x), s.objective)))
+}
+
 /// Solves `inst` with `settings`. Input problems are errors; infeasibility and time limits are
 /// statuses of the result.
 pub fn solve(inst: &UcInstance, settings: &UcSettings) -> Result<UcResult, UcError> {
@@ -214,11 +234,12 @@ pub fn solve(inst: &UcInstance, settings: &UcSettings) -> Result<UcResult, UcErr
             return Ok(finish(UcResult::empty(UcStatus::Infeasible, size, d)));
         }
     }
-    // Root LP relaxation.
+    // Root LP relaxation: with a time limit, at most half of it, so that a start and the MIP
+    // still get their turn when the LP is slow (the `ferc` instance).
     let root = solve_lp_with(
         &f.md,
         threads,
-        remaining(start, limit),
+        limit.map(|l| 0.5 * l),
         settings.root_lp_solver,
     )?;
     let root = match root {
@@ -246,6 +267,10 @@ pub fn solve(inst: &UcInstance, settings: &UcSettings) -> Result<UcResult, UcErr
                 Some(s) => Some(s),
                 None => rounded_lp_start(&f, inst, &lp.x, threads, start, limit)?,
             }
+        }
+        // Asked for, or the root LP did not finish: a start that needs none.
+        (_, WarmStart::PriorityList) | (None, WarmStart::RoundedLp | WarmStart::LpFixedSubMip) => {
+            priority_list_start(&f, inst, threads, start, limit)?
         }
         _ => None,
     };
@@ -321,8 +346,19 @@ pub fn solve(inst: &UcInstance, settings: &UcSettings) -> Result<UcResult, UcErr
     let (x_mip, _, _, _) = h.solution();
     let mip_bound = h.double_info("mip_dual_bound");
     let commitment = f.schedule(inst, &x_mip).commitment;
-    // Dispatch LP with the commitment fixed: dispatch, cost split, prices.
-    let lp = solve_lp(&f.fixed_commitment(inst, &commitment), threads, None)?;
+    // Dispatch LP with the commitment fixed: dispatch, cost split, prices. When HiGHS ends on
+    // the warm start's commitment, that LP is already solved (on `ferc` it takes minutes).
+    let same_as_warm = warm
+        .as_ref()
+        .filter(|w| f.schedule(inst, &w.x).commitment == commitment);
+    let lp = match same_as_warm {
+        Some(w) => Ok(LpSolution {
+            x: w.x.clone(),
+            row_dual: w.row_dual.clone(),
+            objective: w.objective,
+        }),
+        None => solve_lp(&f.fixed_commitment(inst, &commitment), threads, None)?,
+    };
     let lp = match lp {
         Ok(lp) => lp,
         Err(o) => {
@@ -341,6 +377,10 @@ pub fn solve(inst: &UcInstance, settings: &UcSettings) -> Result<UcResult, UcErr
     let root_bound = root.as_ref().map(|l| l.objective);
     let bound = match (mip_bound.filter(|b| b.is_finite()), root_bound) {
         (Some(m), Some(r)) => Some(m.max(r)),
+        (None, None) => Some(merit_order_bound(
+            inst,
+            settings.penalties.as_ref().map(|p| p.shed_usd_per_mwh),
+        )),
         (m, r) => m.or(r),
     }
     .map(|b| b.min(objective));
@@ -358,7 +398,7 @@ pub fn solve(inst: &UcInstance, settings: &UcSettings) -> Result<UcResult, UcErr
         schedule: Some(schedule),
         root_lp_usd: root.as_ref().map(|l| l.objective),
         root_gap: root.as_ref().map(|l| rel(l.objective)),
-        warm_start_usd: warm.map(|w| w.objective),
+        warm_start_usd: warm.as_ref().map(|w| w.objective),
         solve_s: 0.0,
         mip_nodes: nodes,
         size,
@@ -417,6 +457,8 @@ fn cost_of(f: &Formulation, inst: &UcInstance, x: &[f64], settings: &UcSettings)
 struct Start {
     x: Vec<f64>,
     objective: f64,
+    /// Row duals of its dispatch LP (reused when HiGHS ends on the same commitment).
+    row_dual: Vec<f64>,
 }
 
 /// Node limit of the warm-start sub-MIP when the solve has no time limit.
@@ -469,6 +511,7 @@ fn fixed_sub_mip_start(
             Ok(lp) => Some(Start {
                 x: lp.x,
                 objective: lp.objective,
+                row_dual: lp.row_dual,
             }),
             Err(_) => None,
         },
@@ -526,11 +569,210 @@ fn rounded_lp_start(
                 best = Some(Start {
                     x: lp.x,
                     objective: lp.objective,
+                    row_dual: lp.row_dual,
                 });
             }
         }
     }
     Ok(best)
+}
+
+/// Cheapest average cost of a unit over its operating range, `min_q C(q)/q` ($/MWh) for `q`
+/// in `[p_min, p_max]`: `C(q)/q` is monotone on each linear piece of the cost curve, so the
+/// minimum is at a breakpoint.
+fn best_average_cost(g: &super::model::ThermalUnit) -> f64 {
+    g.cost_curve
+        .iter()
+        .filter(|c| c.p_mw > 0.0)
+        .map(|c| c.cost_usd_per_h / c.p_mw)
+        .fold(f64::INFINITY, f64::min)
+}
+
+/// A lower bound on the cost of any schedule that needs no LP: each period's demand net of
+/// the renewables' maximum output is met by filling thermal capacity in order of each unit's
+/// cheapest average cost (a fractional knapsack; in penalised mode shedding at its price is
+/// one more item). It is valid because with the commitment relaxed to `[0, 1]` a unit's cost
+/// is `u·C(q)` for an output `u·q`, at least that output times `min C(q)/q`, and dropping the
+/// minimum outputs, minimum times, ramps, startup costs and the reserve only lowers it.
+/// Weak (it ignores exactly what makes unit commitment hard), it is reported only when the
+/// root LP did not finish and HiGHS has no bound of its own.
+pub fn merit_order_bound(inst: &UcInstance, shed_usd_per_mwh: Option<f64>) -> f64 {
+    let mut items: Vec<(f64, f64)> = inst
+        .thermal
+        .iter()
+        .map(|g| (best_average_cost(g), g.p_max_mw))
+        .filter(|(c, p)| c.is_finite() && *p > 0.0)
+        .collect();
+    if let Some(v) = shed_usd_per_mwh {
+        items.push((v, f64::INFINITY));
+    }
+    items.sort_by(|a, b| a.0.total_cmp(&b.0));
+    (0..inst.periods)
+        .map(|t| {
+            let renewable: f64 = inst.renewable.iter().map(|r| r.p_max_mw[t]).sum();
+            let mut need = (inst.demand_mw[t] - renewable).max(0.0);
+            let mut cost = 0.0;
+            for &(c, cap) in &items {
+                if need <= 0.0 {
+                    break;
+                }
+                let take = need.min(cap);
+                cost += c * take;
+                need -= take;
+            }
+            cost
+        })
+        .sum()
+}
+
+/// A start that needs no LP relaxation (for instances whose root LP does not finish in time):
+/// in each period the units that must or may not be off are on, then the others in order of
+/// their cheapest average cost until the committed capacity covers demand net of the
+/// renewables' maximum plus the reserve, with a margin; minimum up and down times are
+/// repaired and the commitment dispatched by an LP. The margin grows (3, 8, 15, 30 %) until
+/// the dispatch is feasible — ramp and startup limits can make a bare-capacity commitment
+/// fail.
+fn priority_list_start(
+    f: &Formulation,
+    inst: &UcInstance,
+    threads: usize,
+    start: Instant,
+    limit: Option<f64>,
+) -> Result<Option<Start>, UcError> {
+    let mut order: Vec<usize> = (0..inst.thermal.len()).collect();
+    let avg: Vec<f64> = inst.thermal.iter().map(best_average_cost).collect();
+    order.sort_by(|&a, &b| avg[a].total_cmp(&avg[b]).then(a.cmp(&b)));
+    for margin in [0.03, 0.08, 0.15, 0.30] {
+        if limit.is_some_and(|l| start.elapsed().as_secs_f64() > 0.8 * l) {
+            break;
+        }
+        let mut on: Vec<Vec<bool>> = f
+            .cols
+            .iter()
+            .zip(&inst.thermal)
+            .map(|(gc, g)| {
+                gc.iter()
+                    .map(|c| f.md.col_lower[c.u] > 0.5 || (g.must_run && f.md.col_upper[c.u] > 0.5))
+                    .collect()
+            })
+            .collect();
+        for t in 0..inst.periods {
+            let renewable: f64 = inst.renewable.iter().map(|r| r.p_max_mw[t]).sum();
+            let need =
+                ((inst.demand_mw[t] - renewable).max(0.0) + inst.reserve_mw[t]) * (1.0 + margin);
+            // What a unit can give in period t: its maximum if it was on before, else what its
+            // startup ramp allows.
+            let was_on = |on: &Vec<Vec<bool>>, g: usize| {
+                if t == 0 {
+                    inst.thermal[g].on_t0
+                } else {
+                    on[g][t - 1]
+                }
+            };
+            let give = |on: &Vec<Vec<bool>>, g: usize| {
+                let u = &inst.thermal[g];
+                if was_on(on, g) {
+                    u.p_max_mw
+                } else {
+                    u.p_max_mw.min(u.startup_limit_mw.max(u.p_min_mw))
+                }
+            };
+            let mut cap: f64 = (0..inst.thermal.len())
+                .filter(|&g| on[g][t])
+                .map(|g| give(&on, g))
+                .sum();
+            for &g in &order {
+                if cap >= need {
+                    break;
+                }
+                if !on[g][t] && f.md.col_upper[f.cols[g][t].u] > 0.5 {
+                    on[g][t] = true;
+                    cap += give(&on, g);
+                }
+            }
+        }
+        let commitment: Vec<Vec<bool>> = on
+            .into_iter()
+            .zip(f.cols.iter().zip(&inst.thermal))
+            .map(|(on, (gc, g))| {
+                let allowed: Vec<bool> = gc.iter().map(|c| f.md.col_upper[c.u] > 0.5).collect();
+                let on = repair_min_times(g, on, &allowed);
+                keep_on_through_cheap_gaps(g, on, &allowed)
+            })
+            .collect();
+        if let Ok(lp) = solve_lp(
+            &f.fixed_commitment(inst, &commitment),
+            threads,
+            remaining(start, limit),
+        )? {
+            return Ok(Some(Start {
+                x: lp.x,
+                objective: lp.objective,
+                row_dual: lp.row_dual,
+            }));
+        }
+    }
+    Ok(None)
+}
+
+/// Fills an off spell between two on spells when running through it at minimum output costs
+/// less than the start that ends it: `C(p_min) × hours < startup cost after that many hours
+/// off` (the category with the largest lag not above the spell). Filling never breaks a
+/// minimum up or down time.
+fn keep_on_through_cheap_gaps(
+    g: &super::model::ThermalUnit,
+    mut on: Vec<bool>,
+    allowed: &[bool],
+) -> Vec<bool> {
+    let idle_usd_per_h = g.cost_curve.first().map_or(0.0, |c| c.cost_usd_per_h);
+    let start_cost = |off_h: usize| {
+        g.startup
+            .iter()
+            .rev()
+            .find(|c| c.lag_h as usize <= off_h)
+            .or(g.startup.first())
+            .map_or(0.0, |c| c.cost_usd)
+    };
+    fill_off_spells(g, &mut on, allowed, |len, off_h| {
+        idle_usd_per_h * (len as f64) < start_cost(off_h)
+    });
+    on
+}
+
+/// Switches a unit on through every off spell that lies between two on periods (or follows
+/// its initial on state), is allowed throughout, and for which `fill(length, hours off)`
+/// holds (hours off include those before the horizon when the spell starts it). Returns
+/// whether anything changed.
+fn fill_off_spells(
+    g: &super::model::ThermalUnit,
+    on: &mut [bool],
+    allowed: &[bool],
+    fill: impl Fn(usize, usize) -> bool,
+) -> bool {
+    let nt = on.len();
+    let mut changed = false;
+    let mut t = 0;
+    while t < nt {
+        if on[t] {
+            t += 1;
+            continue;
+        }
+        let s = t;
+        while t < nt && !on[t] {
+            t += 1;
+        }
+        let before_on = if s == 0 { g.on_t0 } else { true };
+        let pre_off = if s == 0 && !g.on_t0 {
+            g.down_t0_h as usize
+        } else {
+            0
+        };
+        if before_on && t < nt && (s..t).all(|i| allowed[i]) && fill(t - s, t - s + pre_off) {
+            on[s..t].iter_mut().for_each(|x| *x = true);
+            changed = true;
+        }
+    }
+    changed
 }
 
 /// Makes a commitment respect minimum up and down times by switching units on: off spells
@@ -545,29 +787,8 @@ pub(crate) fn repair_min_times(
     let ut = g.min_up_h.max(1) as usize;
     let dt = g.min_down_h.max(1) as usize;
     for _ in 0..=nt {
-        let mut changed = false;
         // Fill short off spells that lie between two on periods (or after the initial on state).
-        let mut t = 0;
-        while t < nt {
-            if on[t] {
-                t += 1;
-                continue;
-            }
-            let s = t;
-            while t < nt && !on[t] {
-                t += 1;
-            }
-            let before_on = if s == 0 { g.on_t0 } else { true };
-            let pre_off = if s == 0 && !g.on_t0 {
-                g.down_t0_h as usize
-            } else {
-                0
-            };
-            if before_on && t < nt && t - s + pre_off < dt && (s..t).all(|i| allowed[i]) {
-                on[s..t].iter_mut().for_each(|x| *x = true);
-                changed = true;
-            }
-        }
+        let mut changed = fill_off_spells(g, &mut on, allowed, |_, off_h| off_h < dt);
         // Extend short on spells that start inside the horizon.
         let mut t = 0;
         while t < nt {
