@@ -76,10 +76,11 @@ impl Target {
     }
 
     /// Models run only when named: for load, `prophet` (worse than seasonal naive on the
-    /// 2012 validation year, so kept out of `all` and of the ensemble; see validation/README).
+    /// 2012 validation year, so kept out of `all` and of the ensemble; see validation/README)
+    /// and `lstm_plain` (the hand-written reference of the candle `lstm`).
     pub fn extra_models(self) -> &'static [&'static str] {
         match self {
-            Target::Load => &["prophet"],
+            Target::Load => &["prophet", "lstm_plain"],
             _ => &[],
         }
     }
@@ -153,6 +154,7 @@ impl Target {
             (Target::Load, "gbt") => Box::new(Gbt::new(GbtSettings::default())),
             (Target::Load, "prophet") => Box::new(ProphetLoad::new(ProphetSettings::default())),
             (Target::Load, "lstm") => Box::new(Lstm::new(LstmSettings::default())),
+            (Target::Load, "lstm_plain") => Box::new(Lstm::new(LstmSettings::default().plain())),
             (Target::Solar, "gbt") => {
                 Box::new(RenewableGbt::new(RenewableKind::Solar, Default::default()))
             }
