@@ -1,6 +1,6 @@
 //! The candle engine: the batch's windows as tensors (steps × windows × inputs), the cell unrolled over the steps, gradients by candle's autograd.
 //!
-//! The parameters live in the flat vector of [`Params`] (f64; the optimiser of [`super`]
+//! The parameters live in the flat vector of `Params` (f64; the optimiser of [`super`]
 //! updates it); each batch loads them into candle [`Var`]s of the chosen precision:
 //! `W` as `4H × (N_IN + H)`, `b` (`4H`), `v` (`H`) and `c` (`1`). The input part of every
 //! step is one matmul for the whole sequence, `A_x = X W_xᵀ + b` (`(T·B) × 4H`); each step

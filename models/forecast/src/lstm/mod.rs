@@ -19,12 +19,11 @@
 //! **Engines** ([`LstmEngine`]). The forward pass and the gradients of a mini-batch are
 //! computed either by [`candle`] (the default, `--model lstm`: the batch's windows as
 //! tensors, the 192 steps unrolled, candle's autograd; f32 by default — on the 2013–2014
-//! backtest its forecasts are within 5·10⁻⁴ MW of f64's and the fit takes 0.63 of the
-//! time — or f64) or by [`plain`] (the hand-written reference, `--model lstm_plain`: f64,
-//! one window at a time). Everything
-//! else — windows, scaling, initial weights, batch order, the optimiser, early stopping,
-//! quantiles — is this module's and shared, and a test checks that both engines give the
-//! same outputs and gradients for the same weights.
+//! backtest its forecasts are within 5·10⁻⁴ MW of f64's and the fit takes about two thirds
+//! of the time — or f64) or by [`plain`] (the hand-written reference, `--model lstm_plain`:
+//! f64, one window at a time). Everything else — windows, scaling, initial weights, batch
+//! order, the optimiser, early stopping, quantiles — is this module's and shared, and tests
+//! check that both engines give the same outputs and gradients for the same weights.
 //!
 //! **Training.** Mean squared error of the 24 outputs, Adam (`β₁ = 0.9`, `β₂ = 0.999`,
 //! `ε = 10⁻⁸`, on the flat f64 parameter vector), gradients clipped to norm `clip`. One
@@ -508,10 +507,14 @@ impl Forecaster for Lstm {
             xs,
             y: [0.0; OUT_H],
         };
+        // One window in, one row of read-outs out.
         let o = self
             .outputs(p, &[&window])?
             .pop()
-            .ok_or_else(|| ForecastError::NotFitted(self.name()))?;
+            .ok_or_else(|| ForecastError::Tensor {
+                model: self.name(),
+                message: "no read-out for the window".into(),
+            })?;
         let point: Vec<f64> = o[..horizon]
             .iter()
             .map(|v| v * sc.y_sd + sc.y_mean)
