@@ -45,9 +45,9 @@ pub struct BacktestArgs {
     #[arg(long)]
     target: TargetArg,
     /// A model name, or `all` (load: persistence, seasonal_naive, mlr_vanilla, mlr_recency,
-    /// mlr_arx, mstl_ets, prophet, sarimax, gbt, lstm, ensemble; solar:
-    /// persistence, climatology, solar_regression, analog, gbt, ensemble; wind: persistence,
-    /// climatology, power_curve, analog, gbt, ensemble).
+    /// mlr_arx, mstl_ets, prophet, sarimax, gbt, lstm, ensemble, and by name only
+    /// lstm_plain; solar: persistence, climatology, solar_regression, analog, gbt, ensemble;
+    /// wind: persistence, climatology, power_curve, analog, gbt, ensemble).
     #[arg(long, default_value = "all")]
     model: String,
     /// Hours forecast at each daily issue time.

@@ -237,8 +237,14 @@ pub(crate) mod tests {
 
     #[test]
     fn no_look_ahead_holds_for_the_lstm() {
-        // The full LSTM trains for minutes: the tiny configuration runs the same code.
+        // The full LSTM trains for minutes: the tiny configuration runs the same code, with
+        // either engine.
         assert_no_look_ahead("lstm", &|| Box::new(Lstm::new(LstmSettings::tiny())), true);
+        assert_no_look_ahead(
+            "lstm_plain",
+            &|| Box::new(Lstm::new(LstmSettings::tiny().plain())),
+            true,
+        );
     }
 
     #[test]

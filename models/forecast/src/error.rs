@@ -85,6 +85,15 @@ pub enum ForecastError {
     /// A plot could not be drawn.
     #[error("plot: {0}")]
     Plot(String),
+    /// A tensor operation failed (a shape or type mismatch inside a model: a bug, never a
+    /// data problem, reported rather than panicking).
+    #[error("the model `{model}`: tensor operation failed: {message}")]
+    Tensor {
+        /// The model.
+        model: String,
+        /// candle's message.
+        message: String,
+    },
     /// The predict was called before fit.
     #[error("the model `{0}` was asked to predict before it was fitted")]
     NotFitted(String),

@@ -10,8 +10,9 @@
 //!   gradient-boosted trees for load, solar and wind; [`sarimax`]: regression with seasonal
 //!   ARMA errors; [`mstl`]: MSTL + ETS (augurs); [`prophet`]: Prophet (augurs) with
 //!   temperature regressors, fitted by a pure-Rust L-BFGS; [`lstm`]: a one-layer LSTM (a week
-//!   of history in, 24 hours out) trained by hand-written backpropagation through time and
-//!   Adam; [`ensemble`]: weighted combinations;
+//!   of history in, 24 hours out) trained with Adam on gradients from candle's autograd
+//!   (or from the hand-written backpropagation through time kept as its reference);
+//!   [`ensemble`]: weighted combinations;
 //! - [`backtest`]: rolling-origin backtests; [`plot`]: forecast against actual as SVG;
 //!   [`ramp`]: ramp-event detection and its scores (POD, FAR, CSI); [`fleet`]: fleet
 //!   forecasts from the plants' quantiles joined by a copula; [`data`]: readers of the shipped GEFCom2014 copies.

@@ -76,10 +76,13 @@ impl Target {
         }
     }
 
-    /// Models run only when named, not by `all` (none at present: every model of every
-    /// track beats its baselines on the validation period).
+    /// Models run only when named, not by `all`: for load, `lstm_plain` (the hand-written
+    /// reference of the candle `lstm`, which `all` would otherwise train twice).
     pub fn extra_models(self) -> &'static [&'static str] {
-        &[]
+        match self {
+            Target::Load => &["lstm_plain"],
+            _ => &[],
+        }
     }
 
     /// Whether `name` is a model of this track (in [`Target::models`] or [`Target::extra_models`]).
@@ -151,6 +154,7 @@ impl Target {
             (Target::Load, "gbt") => Box::new(Gbt::new(GbtSettings::default())),
             (Target::Load, "prophet") => Box::new(ProphetLoad::new(ProphetSettings::default())),
             (Target::Load, "lstm") => Box::new(Lstm::new(LstmSettings::default())),
+            (Target::Load, "lstm_plain") => Box::new(Lstm::new(LstmSettings::default().plain())),
             (Target::Solar, "gbt") => {
                 Box::new(RenewableGbt::new(RenewableKind::Solar, Default::default()))
             }
