@@ -1,7 +1,9 @@
 //! Property test over generated small instances: every solve either returns a schedule the
 //! independent checker accepts (at the cost the solver claims) or is infeasible with a
 //! diagnosis; the penalised mode always returns a schedule, never dearer than the strict one;
-//! the root relaxation and the best bound never exceed the schedule's cost. Generated units
+//! the root relaxation and the best bound never exceed the schedule's cost; and the optimum
+//! equals a brute-force search over every commitment, each dispatched by its own LP
+//! (`uc::dispatch_commitment`), on instances of up to 3 units × 4 periods. Generated units
 //! have two-segment convex cost curves and three startup categories, next to one curtailable
 //! renewable unit.
 
@@ -148,6 +150,16 @@ fn build(gens: &[Gen], demand: &[f64], reserve: &[f64], wind_mw: &[f64]) -> UcIn
     inst
 }
 
+/// An instance whose demand and available renewable output per period are the given fractions
+/// of the installed thermal capacity (so most are feasible), with reserve a fraction of demand.
+fn scaled(gens: &[Gen], periods: &[(f64, f64)], reserve_frac: f64) -> UcInstance {
+    let cap: f64 = gens.iter().map(|g| g.p_max).sum();
+    let demand: Vec<f64> = periods.iter().map(|f| f.0 * cap).collect();
+    let wind: Vec<f64> = periods.iter().map(|f| f.1 * cap).collect();
+    let reserve: Vec<f64> = demand.iter().map(|d| d * reserve_frac).collect();
+    build(gens, &demand, &reserve, &wind)
+}
+
 /// The bounds a solve reports lie below its schedule's cost, the best bound above the root LP.
 fn bounds_below_cost(r: &UcResult) -> Result<(), TestCaseError> {
     if let Some(obj) = r.objective_usd {
@@ -173,13 +185,7 @@ proptest! {
         periods in prop::collection::vec((0.1..0.8f64, 0.0..0.3f64), 3..6),
         reserve_frac in 0.0..0.2f64,
     ) {
-        // Demand and available renewable output as fractions of the installed thermal capacity,
-        // so most instances are feasible.
-        let cap: f64 = gens.iter().map(|g| g.p_max).sum();
-        let demand: Vec<f64> = periods.iter().map(|f| f.0 * cap).collect();
-        let wind: Vec<f64> = periods.iter().map(|f| f.1 * cap).collect();
-        let reserve: Vec<f64> = demand.iter().map(|d| d * reserve_frac).collect();
-        let inst = build(&gens, &demand, &reserve, &wind);
+        let inst = scaled(&gens, &periods, reserve_frac);
         let strict = solve_checked(&inst, &UcSettings { mip_rel_gap: 0.0, ..UcSettings::default() });
         bounds_below_cost(&strict)?;
         match strict.status {
@@ -201,6 +207,40 @@ proptest! {
             prop_assert_eq!(pen.status, UcStatus::Optimal, "{:?}", pen.diagnostics);
             if let (Some(a), Some(b)) = (pen.objective_usd, strict.objective_usd) {
                 prop_assert!(a <= b + 1e-6 * b.abs().max(1.0), "penalised {a} > strict {b}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_optimum_equals_a_brute_force_search_over_every_commitment(
+        gens in prop::collection::vec(gen(), 2..4),
+        periods in prop::collection::vec((0.1..0.8f64, 0.0..0.3f64), 3..5),
+        reserve_frac in 0.0..0.2f64,
+    ) {
+        // At most 3 units × 4 periods: 4,096 commitments, each dispatched by its own LP
+        // (infeasible ones — minimum times, ramps, capacity — have none). The MILP at gap 0
+        // must find the cheapest, to 1e-6 relative.
+        let inst = scaled(&gens, &periods, reserve_frac);
+        let settings = UcSettings { mip_rel_gap: 0.0, ..UcSettings::default() };
+        let (ng, nt) = (inst.thermal.len(), inst.periods);
+        let mut best: Option<f64> = None;
+        for bits in 0u32..(1u32 << (ng * nt)) {
+            let commitment: Vec<Vec<bool>> = (0..ng)
+                .map(|g| (0..nt).map(|t| bits >> (g * nt + t) & 1 == 1).collect())
+                .collect();
+            if let Some((_, cost)) =
+                gridsim_models::uc::dispatch_commitment(&inst, &commitment, &settings).unwrap()
+            {
+                best = Some(best.map_or(cost, |b: f64| b.min(cost)));
+            }
+        }
+        let r = solve_checked(&inst, &settings);
+        match best {
+            None => prop_assert_eq!(r.status, UcStatus::Infeasible, "{:?}", r.objective_usd),
+            Some(b) => {
+                prop_assert_eq!(r.status, UcStatus::Optimal);
+                let obj = r.objective_usd.unwrap();
+                prop_assert!((obj - b).abs() <= 1e-6 * b.abs().max(1.0), "MILP {obj} vs brute force {b}");
             }
         }
     }

@@ -77,7 +77,10 @@
 //! LP — [`priority_list`]), HiGHS's MIP with that start, then the dispatch LP with the
 //! commitment fixed, whose duals are the prices and whose solution is the schedule returned
 //! (reused from the start when HiGHS ends on the start's commitment). The bound reported is
-//! the larger of HiGHS's and the root LP's, or, when neither exists, [`merit_order_bound`]. An infeasible instance is diagnosed by period-level capacity checks,
+//! the larger of HiGHS's and the root LP's, or, when neither exists, [`merit_order_bound`].
+//! [`dispatch_commitment`] dispatches a given commitment by one LP (the real-time dispatch
+//! under a day-ahead commitment); a property test compares the MILP's optimum with a brute
+//! force over every commitment of small generated instances built on it. An infeasible instance is diagnosed by period-level capacity checks,
 //! or else by the periods in which the penalised model sheds.
 //!
 //! ```
@@ -115,5 +118,6 @@ pub use model::{
 };
 pub use settings::{RootLpSolver, UcPenalties, UcSettings, WarmStart};
 pub use solve::{
-    lp_relaxation, merit_order_bound, priority_list, solve, UcRelaxation, UcResult, UcStatus,
+    dispatch_commitment, lp_relaxation, merit_order_bound, priority_list, solve, UcRelaxation,
+    UcResult, UcStatus,
 };

@@ -214,6 +214,43 @@ pub fn priority_list(
     Ok(s.map(|s| (f.schedule(inst, &s.x), s.objective)))
 }
 
+/// The economic dispatch of a given commitment (`commitment[g][t]`, units in the instance's
+/// order): the cheapest schedule with those units on, and its cost ($), by one LP — or `None`
+/// when the commitment admits no feasible dispatch (minimum up/down times, ramps, capacity).
+/// The day-ahead commitment fixed, this is a real-time dispatch.
+pub fn dispatch_commitment(
+    inst: &UcInstance,
+    commitment: &[Vec<bool>],
+    settings: &UcSettings,
+) -> Result<Option<(UcSchedule, f64)>, UcError> {
+    settings.validate()?;
+    inst.validate()?;
+    if commitment.len() != inst.thermal.len() || commitment.iter().any(|c| c.len() != inst.periods)
+    {
+        return Err(UcError::Settings(format!(
+            "commitment: expected {} units × {} periods",
+            inst.thermal.len(),
+            inst.periods
+        )));
+    }
+    let f = build(inst, settings.penalties.as_ref());
+    // The initial conditions and must-run fix some commitments by column bounds, which the
+    // fixed-commitment LP replaces: a commitment outside them has no dispatch.
+    let md = f.fixed_commitment(inst, commitment);
+    let outside = (0..md.col_lower.len()).any(|c| {
+        md.col_lower[c] < f.md.col_lower[c] - 1e-9 || md.col_upper[c] > f.md.col_upper[c] + 1e-9
+    });
+    if outside {
+        return Ok(None);
+    }
+    Ok(
+        match solve_lp(&md, settings.threads, settings.time_limit_s)? {
+            Ok(lp) => Some((f.schedule(inst, &lp.x), lp.objective)),
+            Err(_) => None,
+        },
+    )
+}
+
 /// Solves `inst` with `settings`. Input problems are errors; infeasibility and time limits are
 /// statuses of the result.
 pub fn solve(inst: &UcInstance, settings: &UcSettings) -> Result<UcResult, UcError> {
