@@ -272,6 +272,7 @@ impl Posterior<'_> {
         let mut aty = vec![0.0; n];
         let mut yy = 0.0;
         let mut row = vec![0.0; n];
+        let mut nz = Vec::with_capacity(n);
         for i in 0..self.t {
             let ti = d.t[i];
             row.iter_mut().for_each(|v| *v = 0.0);
@@ -289,13 +290,13 @@ impl Posterior<'_> {
             }
             let y = d.y[i];
             yy += y * y;
-            for a in 0..n {
+            // Rows are sparse (the hour × temperature columns): accumulate over the non-zeros.
+            nz.clear();
+            nz.extend((0..n).filter(|&a| row[a] != 0.0));
+            for (ia, &a) in nz.iter().enumerate() {
                 let ra = row[a];
-                if ra == 0.0 {
-                    continue;
-                }
                 aty[a] += ra * y;
-                for b in a..n {
+                for &b in &nz[ia..] {
                     ata[a * n + b] += ra * row[b];
                 }
             }
@@ -680,44 +681,42 @@ impl ProphetLoad {
             Ok((view.exog_at(temp, j, name)? - 60.0) / 20.0)
         };
         let means = self.settings.daily_means;
+        // Scaled temperatures from the earliest hour a recency mean reads (hours before the
+        // data start take the first hour's value).
+        let lo = if means == 0 {
+            from
+        } else {
+            (from + 1).saturating_sub(24 * means)
+        };
+        let temps = (lo..to).map(scaled).collect::<Result<Vec<f64>, _>>()?;
+        let at = |j: usize| temps[j.max(lo) - lo];
         let mut ds = Vec::with_capacity(to - from);
         let (mut work, mut off) = (Vec::new(), Vec::new());
-        let mut x: HashMap<String, Vec<f64>> = HashMap::new();
-        let cols = regressor_names(means);
-        for c in &cols {
-            x.insert(c.clone(), Vec::with_capacity(to - from));
-        }
-        let mut push = |k: &str, v: f64| {
-            if let Some(col) = x.get_mut(k) {
-                col.push(v);
-            }
-        };
+        // Columns in the order of `regressor_names`: T^p·[hour] (hour-major), then T̄_k^p.
+        let mut cols = vec![Vec::with_capacity(to - from); 72 + 3 * means];
         for i in from..to {
             ds.push(view.timeline.instant(i).timestamp());
             let c = view.timeline.calendar(i);
             let free = c.weekend() || c.holiday;
             work.push(!free);
             off.push(free);
-            let t = scaled(i)?;
-            for hour in 0..24 {
-                let on = if c.hour == hour { 1.0 } else { 0.0 };
-                for p in 1..=3 {
-                    push(&format!("temp{p}_h{hour:02}"), on * t.powi(p));
-                }
+            let t = at(i);
+            for (j, col) in cols[..72].iter_mut().enumerate() {
+                let on = if c.hour as usize == j / 3 { 1.0 } else { 0.0 };
+                col.push(on * t.powi(j as i32 % 3 + 1));
             }
-            // Recency: mean temperature of the 24 hours ending 24k hours before hour i
-            // (hours before the data start take the first hour's value).
+            // Recency: mean temperature of the 24 hours ending 24k hours before hour i.
             for k in 0..means {
-                let mut sum = 0.0;
-                for l in 0..24 {
-                    sum += scaled((i + 1).saturating_sub(24 * k + 24 - l))?;
-                }
-                let m = sum / 24.0;
-                for p in 1..=3 {
-                    push(&format!("tmean{k}_{p}"), m.powi(p));
+                let m = (0..24)
+                    .map(|l| at((i + 1).saturating_sub(24 * k + 24 - l)))
+                    .sum::<f64>()
+                    / 24.0;
+                for p in 0..3 {
+                    cols[72 + 3 * k + p].push(m.powi(p as i32 + 1));
                 }
             }
         }
+        let x: HashMap<String, Vec<f64>> = regressor_names(means).into_iter().zip(cols).collect();
         let cond = HashMap::from([("workday".to_string(), work), ("offday".to_string(), off)]);
         Ok((ds, cond, x))
     }
