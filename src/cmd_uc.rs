@@ -32,8 +32,8 @@ pub struct Args {
     /// Penalised mode: shed load and reserve at 10,000 and 1,000 $/MWh rather than fail.
     #[arg(long)]
     pub penalised: bool,
-    /// Starting solution for HiGHS: `sub-mip` (the MIP with the LP's integral commitments
-    /// fixed), `rounded-lp`, `priority-list` (needs no LP; also what the first two fall back
+    /// Starting solution for HiGHS: `sub-mip` (the MIP with the commitments the LP holds at 1
+    /// fixed on), `rounded-lp`, `priority-list` (needs no LP; also what the first two fall back
     /// to when the root LP does not finish in half the time limit), or `none`.
     #[arg(long, default_value = "sub-mip", value_parser = ["sub-mip", "rounded-lp", "priority-list", "none"])]
     pub warm_start: String,
@@ -48,6 +48,10 @@ pub struct Args {
     /// `--highs-option mip_heuristic_effort=0.3`.
     #[arg(long = "highs-option", value_name = "NAME=VALUE")]
     pub highs_options: Vec<String>,
+    /// Keep identical units apart in the MIP (by default each group of units with the same
+    /// data and initial state is one integer unit there; see `gridsim_models::uc::aggregate`).
+    #[arg(long)]
+    pub no_aggregate: bool,
 }
 
 fn series(names: &[&str], rows: &[Vec<f64>]) -> Value {
@@ -148,6 +152,7 @@ pub fn run(args: Args) -> ExitCode {
         },
         log_file: args.log.clone(),
         highs_options,
+        aggregate_identical_units: !args.no_aggregate,
         ..UcSettings::default()
     };
     let r = match solve(&inst, &settings) {

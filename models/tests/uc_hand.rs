@@ -88,12 +88,17 @@ fn startup_lag_changes_the_startup_cost() {
     // Periods 1 and 5 need B (120 > 100); B starts in period 1 hot (off 1 h): 100 $.
     // Per period: A100 + B20 = 1,500; A40 + B10 = 700; A50 alone = 500.
     // (a) B on throughout: 1,500 + 3·700 + 1,500 + 100 = 5,200.
-    // (b) B off in 2–3, back in 4 (off 2 h, hot): 1,500 + 2·500 + 700 + 1,500 + 200 = 4,900.
+    // (b) B off in 2–3, back in 4 (off 2 h, hot): 1,500 + 2·500 + 700 + 1,500 + 200 = 4,900;
+    //     as dear: B off in 3–4 instead (700 in period 2, 500 in 3 and 4).
     // (c) B off in 2–4, back in 5 after 3 h: 1,500 + 3·500 + 1,500 + 100 + restart.
     // Cold lag 3 h: the restart in (c) is cold (1,000) → 5,600, so (b) wins at 4,900.
     let r = solve_checked(&lag_instance(3), &exact());
     assert_cost(&r, 4900.0);
-    assert_eq!(on(&r, 1), [1, 0, 0, 1, 1]);
+    let b_on = on(&r, 1);
+    assert!(
+        b_on == [1, 0, 0, 1, 1] || b_on == [1, 1, 0, 0, 1],
+        "{b_on:?}"
+    );
     assert!((r.cost.startup_usd - 200.0).abs() < 1e-6);
     // Cold lag 4 h: the restart in (c) is hot (100) → 4,700, the optimum.
     let r = solve_checked(&lag_instance(4), &exact());

@@ -5,7 +5,10 @@
 //! equals a brute-force search over every commitment, each dispatched by its own LP
 //! (`uc::dispatch_commitment`), on instances of up to 3 units × 4 periods. Generated units
 //! have two-segment convex cost curves and three startup categories, next to one curtailable
-//! renewable unit.
+//! renewable unit. With identical units (twins of the same generated unit, in the same initial
+//! state), the MILP with each group merged into one integer unit (`uc::aggregate`, the default)
+//! reaches the same optimum as the MILP over the individual units, and its members' schedule
+//! passes the checker.
 
 mod uc_common;
 
@@ -242,6 +245,34 @@ proptest! {
                 let obj = r.objective_usd.unwrap();
                 prop_assert!((obj - b).abs() <= 1e-6 * b.abs().max(1.0), "MILP {obj} vs brute force {b}");
             }
+        }
+    }
+
+    #[test]
+    fn merging_identical_units_keeps_the_optimum(
+        a in gen(),
+        b in gen(),
+        twins in (2usize..5, 1usize..3),
+        periods in prop::collection::vec((0.1..0.9f64, 0.0..0.3f64), 4..9),
+        reserve_frac in 0.0..0.2f64,
+    ) {
+        // Twins of `a` and of `b`, each group in one initial state: the merged MILP has one
+        // integer unit per group, whose counts are split back into the members' commitments.
+        let mut gens = vec![a; twins.0];
+        gens.extend(std::iter::repeat_n(b, twins.1));
+        let inst = scaled(&gens, &periods, reserve_frac);
+        let groups = gridsim_models::uc::aggregate::identical_groups(&inst);
+        prop_assert!(groups.merged() >= 1);
+        let merged = solve_checked(&inst, &UcSettings { mip_rel_gap: 0.0, ..UcSettings::default() });
+        let apart = solve_checked(&inst, &UcSettings {
+            mip_rel_gap: 0.0,
+            aggregate_identical_units: false,
+            ..UcSettings::default()
+        });
+        bounds_below_cost(&merged)?;
+        prop_assert_eq!(merged.status, apart.status, "{:?}", merged.diagnostics);
+        if let (Some(m), Some(s)) = (merged.objective_usd, apart.objective_usd) {
+            prop_assert!((m - s).abs() <= 1e-6 * s.abs().max(1.0), "merged {m} vs apart {s}: {:?}", merged.diagnostics);
         }
     }
 }

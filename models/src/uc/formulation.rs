@@ -27,6 +27,10 @@ pub(crate) struct UnitCols {
 pub(crate) struct StartMatch {
     pub col: usize,
     pub cost_usd: f64,
+    /// Period of the shutdown (`None`: the one before the horizon).
+    pub shutdown: Option<usize>,
+    /// Period of the startup.
+    pub startup: usize,
 }
 
 /// The assembled model with its index maps.
@@ -130,7 +134,22 @@ const INF: f64 = f64::INFINITY;
 
 /// Assembles the MILP for `inst`; with `penalties`, demand and reserve slacks are added.
 pub(crate) fn build(inst: &UcInstance, penalties: Option<&UcPenalties>) -> Formulation {
+    build_with_counts(inst, penalties, None)
+}
+
+/// As [`build`], where thermal unit `g` stands for `counts[g]` identical units (same data and
+/// the same initial state): its commitment, startup, shutdown and matching columns count units
+/// (general integers), its output columns sum the group's output, and the constants of its
+/// rows (initial state, `1` of the minimum down time, the pre-horizon shutdown) are scaled by
+/// the count. Every other row is homogeneous in the unit's columns, so each aggregated row is
+/// the sum of the group's own rows.
+pub(crate) fn build_with_counts(
+    inst: &UcInstance,
+    penalties: Option<&UcPenalties>,
+    counts: Option<&[u32]>,
+) -> Formulation {
     let nt = inst.periods;
+    let count = |g: usize| counts.and_then(|c| c.get(g)).map_or(1.0, |&n| f64::from(n));
     let mut b = Builder {
         cost: Vec::new(),
         lo: Vec::new(),
@@ -141,7 +160,8 @@ pub(crate) fn build(inst: &UcInstance, penalties: Option<&UcPenalties>) -> Formu
         row_hi: Vec::new(),
     };
     let mut cols: Vec<Vec<UnitCols>> = Vec::with_capacity(inst.thermal.len());
-    for g in &inst.thermal {
+    for (gi, g) in inst.thermal.iter().enumerate() {
+        let n = count(gi);
         let (len, slope) = segments(g);
         let cold = g.startup.last().map_or(0.0, |s| s.cost_usd);
         let no_load = g.cost_curve.first().map_or(0.0, |p| p.cost_usd_per_h);
@@ -149,15 +169,11 @@ pub(crate) fn build(inst: &UcInstance, penalties: Option<&UcPenalties>) -> Formu
         let span = g.p_max_mw - g.p_min_mw;
         let mut gc = Vec::with_capacity(nt);
         for t in 0..nt {
-            let on_lo = if g.must_run || t < forced_on {
-                1.0
-            } else {
-                0.0
-            };
-            let on_hi = if t < forced_off { 0.0 } else { 1.0 };
+            let on_lo = if g.must_run || t < forced_on { n } else { 0.0 };
+            let on_hi = if t < forced_off { 0.0 } else { n };
             let u = b.col(no_load, on_lo, on_hi, true);
             let v = b.col(cold, 0.0, on_hi, true);
-            let w = b.col(0.0, 0.0, 1.0, true);
+            let w = b.col(0.0, 0.0, n, true);
             let p = b.col(0.0, 0.0, span * on_hi, false);
             let r = b.col(0.0, 0.0, span * on_hi, false);
             let seg = len
@@ -219,9 +235,9 @@ pub(crate) fn build(inst: &UcInstance, penalties: Option<&UcPenalties>) -> Formu
 
     // Unit rows.
     let mut matches = Vec::with_capacity(cols.len());
-    for (g, gc) in inst.thermal.iter().zip(&cols) {
-        unit_rows(&mut b, g, gc, nt);
-        matches.push(startup_matching(&mut b, g, gc, nt));
+    for (gi, (g, gc)) in inst.thermal.iter().zip(&cols).enumerate() {
+        unit_rows(&mut b, g, gc, nt, count(gi));
+        matches.push(startup_matching(&mut b, g, gc, nt, count(gi)));
     }
     let (md, integer) = b.finish();
     Formulation {
@@ -236,16 +252,17 @@ pub(crate) fn build(inst: &UcInstance, penalties: Option<&UcPenalties>) -> Formu
     }
 }
 
-fn unit_rows(b: &mut Builder, g: &ThermalUnit, gc: &[UnitCols], nt: usize) {
+/// The rows of one unit (or of `n` identical ones, see [`build_with_counts`]).
+fn unit_rows(b: &mut Builder, g: &ThermalUnit, gc: &[UnitCols], nt: usize, n: f64) {
     let pmin = g.p_min_mw;
     let span = g.p_max_mw - pmin;
     let su = g.startup_limit_mw.min(g.p_max_mw);
     let sd = g.shutdown_limit_mw.min(g.p_max_mw);
     let a = g.p_max_mw - su;
     let bb = g.p_max_mw - sd;
-    let u0 = if g.on_t0 { 1.0 } else { 0.0 };
+    let u0 = if g.on_t0 { n } else { 0.0 };
     let p0 = if g.on_t0 {
-        (g.p_t0_mw - pmin).max(0.0)
+        n * (g.p_t0_mw - pmin).max(0.0)
     } else {
         0.0
     };
@@ -278,7 +295,7 @@ fn unit_rows(b: &mut Builder, g: &ThermalUnit, gc: &[UnitCols], nt: usize) {
             .map(|i| (gc[i].w, 1.0))
             .collect();
         e.push((c.u, 1.0));
-        b.row(&e, -INF, 1.0);
+        b.row(&e, -INF, n);
         // Generation limits on p + r (Morales-España et al.; Gentile et al. when UT = 1).
         let next_w = (t + 1 < nt).then(|| gc[t + 1].w);
         let base = [(c.p, 1.0), (c.r, 1.0), (c.u, -span)];
@@ -441,6 +458,7 @@ fn startup_matching(
     g: &ThermalUnit,
     gc: &[UnitCols],
     nt: usize,
+    n: f64,
 ) -> Vec<StartMatch> {
     let cold = g.startup.last().map_or(0.0, |s| s.cost_usd);
     let cold_lag = g.startup.last().map_or(0, |s| s.lag_h as usize);
@@ -459,12 +477,14 @@ fn startup_matching(
             if save >= 0.0 {
                 continue;
             }
-            let c = b.col(save, 0.0, 1.0, false);
+            let c = b.col(save, 0.0, n, false);
             row.push((c, 1.0));
             by_start[t].push((c, 1.0));
             out.push(StartMatch {
                 col: c,
                 cost_usd: save,
+                shutdown: Some(tp),
+                startup: t,
             });
         }
         if !row.is_empty() {
@@ -484,16 +504,18 @@ fn startup_matching(
             if off < dt || save >= 0.0 {
                 continue;
             }
-            let c = b.col(save, 0.0, 1.0, false);
+            let c = b.col(save, 0.0, n, false);
             row.push((c, 1.0));
             bs.push((c, 1.0));
             out.push(StartMatch {
                 col: c,
                 cost_usd: save,
+                shutdown: None,
+                startup: t,
             });
         }
         if !row.is_empty() {
-            b.row(&row, -INF, 1.0);
+            b.row(&row, -INF, n);
         }
     }
     for (t, mut row) in by_start.into_iter().enumerate() {

@@ -28,7 +28,8 @@ pub enum WarmStart {
     /// Round the root LP's commitment (several thresholds), repair minimum up/down times,
     /// dispatch it with an LP and pass the best feasible one to HiGHS.
     RoundedLp,
-    /// Fix every commitment the root LP leaves integral, solve the remaining small MIP to a
+    /// Fix on every commitment the root LP holds at 1 (with identical units merged: every
+    /// group count it holds at a positive integer), leave the rest free, solve that MIP to a
     /// 0.5% gap within a quarter of the time budget (at most 60 s; 200 nodes when the solve
     /// has no time limit, so the result stays deterministic), and pass its schedule
     /// (falling back to [`WarmStart::RoundedLp`] when it finds none).
@@ -77,6 +78,11 @@ pub struct UcSettings {
     /// Further HiGHS options for the MIP, as (name, value in text form), set after gridsim's
     /// own and so overriding them (e.g. `("mip_heuristic_effort", "0.3")`). Default none.
     pub highs_options: Vec<(String, String)>,
+    /// Solve the MIP with identical units merged into one integer unit per group
+    /// ([`crate::uc::aggregate`]), then split the counts back into each unit's commitment and
+    /// dispatch the original units (the individual MIP continues when that dispatch costs
+    /// more). Default on.
+    pub aggregate_identical_units: bool,
 }
 
 impl Default for UcSettings {
@@ -92,6 +98,7 @@ impl Default for UcSettings {
             random_seed: 0,
             log_file: None,
             highs_options: Vec::new(),
+            aggregate_identical_units: true,
         }
     }
 }
