@@ -72,10 +72,12 @@
 //!
 //! Root LP (its value gives the root gap; with a time limit it gets at most half of it), a
 //! warm start ([`WarmStart`]; by default a MIP with every commitment the LP holds at 1 fixed
-//! on (on the merged model below, every positive integer count), else the LP's commitment rounded at several thresholds, minimum up/down
-//! repaired, dispatched by LP; when the root LP did not finish, a priority list that needs no
-//! LP — [`priority_list`]), HiGHS's MIP with that start, then the dispatch LP with the
-//! commitment fixed, whose duals are the prices and whose solution is the schedule returned
+//! on (on the merged model below, every positive integer count), else the LP's commitment
+//! rounded at several thresholds, minimum up/down repaired, dispatched by LP; when the root LP
+//! did not finish, a priority list that needs no LP — [`priority_list`] — which is then the
+//! schedule: the MIP's own root LP would not finish in the other half of the limit, and
+//! HiGHS's presolve of such a model overruns it), HiGHS's MIP with that start, then the
+//! dispatch LP with the commitment fixed, whose duals are the prices and whose solution is the schedule returned
 //! (reused from the start when HiGHS ends on the start's commitment). The bound reported is
 //! the larger of HiGHS's and the root LP's, or, when neither exists, [`merit_order_bound`].
 //! [`dispatch_commitment`] dispatches a given commitment by one LP (the real-time dispatch

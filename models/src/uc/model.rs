@@ -106,6 +106,13 @@ fn finite_nonneg(v: f64) -> bool {
 }
 
 impl UcInstance {
+    /// Demand of period `t` (0-based) less the renewables' maximum, at least 0: what thermal
+    /// units must cover when every renewable runs at its limit.
+    pub fn net_demand_mw(&self, t: usize) -> f64 {
+        let renewable: f64 = self.renewable.iter().map(|r| r.p_max_mw[t]).sum();
+        (self.demand_mw[t] - renewable).max(0.0)
+    }
+
     /// Checks the instance's meaning (not its syntax): lengths, signs, ordering of curves and
     /// lags, initial conditions. Every problem found is listed, each naming the unit and field.
     pub fn validate(&self) -> Result<(), UcError> {

@@ -333,7 +333,29 @@ pub fn solve(inst: &UcInstance, settings: &UcSettings) -> Result<UcResult, UcErr
     let mut found: Option<(Vec<Vec<bool>>, LpSolution)> = None;
     let mut status = UcStatus::TimeLimit;
     let mut mip_bound: Option<f64> = None;
-    if let Some((groups, fa)) = &agg {
+    // When the root LP did not finish within half the time limit, the MIP's root LP (the same
+    // relaxation, presolved) will not finish in the other half either, and HiGHS's presolve of
+    // such a model does not stop at the limit (113 s of a 147-s budget on `ferc`, which ended
+    // 27-81 s late): the start is the schedule.
+    let skip_mip = root.is_none() && limit.is_some() && warm.is_some();
+    if skip_mip {
+        diagnostics.push(
+            "the root LP did not finish within half the time limit: the MIP was skipped and \
+             the warm start is the schedule"
+                .to_string(),
+        );
+        found = warm.as_ref().map(|w| {
+            (
+                f.schedule(inst, &w.x).commitment,
+                LpSolution {
+                    x: w.x.clone(),
+                    row_dual: w.row_dual.clone(),
+                    objective: w.objective,
+                },
+            )
+        });
+    }
+    if let (false, Some((groups, fa))) = (skip_mip, &agg) {
         diagnostics.push(format!(
             "{} identical units merged into {} groups: MIP of {} columns, {} rows",
             groups.merged_units(),
@@ -398,8 +420,9 @@ pub fn solve(inst: &UcInstance, settings: &UcSettings) -> Result<UcResult, UcErr
             }
         }
     }
-    let individual = agg.is_none()
-        || (status == UcStatus::TimeLimit && remaining(start, limit).is_none_or(|r| r > 0.0));
+    let individual = !skip_mip
+        && (agg.is_none()
+            || (status == UcStatus::TimeLimit && remaining(start, limit).is_none_or(|r| r > 0.0)));
     if individual {
         let start_x = match (&found, &warm) {
             (Some((_, lp)), _) => Some(lp.x.clone()),
@@ -841,8 +864,7 @@ pub fn merit_order_bound(inst: &UcInstance, shed_usd_per_mwh: Option<f64>) -> f6
     items.sort_by(|a, b| a.0.total_cmp(&b.0));
     (0..inst.periods)
         .map(|t| {
-            let renewable: f64 = inst.renewable.iter().map(|r| r.p_max_mw[t]).sum();
-            let mut need = (inst.demand_mw[t] - renewable).max(0.0);
+            let mut need = inst.net_demand_mw(t);
             let mut cost = 0.0;
             for &(c, cap) in &items {
                 if need <= 0.0 {
@@ -889,9 +911,7 @@ fn priority_list_start(
             })
             .collect();
         for t in 0..inst.periods {
-            let renewable: f64 = inst.renewable.iter().map(|r| r.p_max_mw[t]).sum();
-            let need =
-                ((inst.demand_mw[t] - renewable).max(0.0) + inst.reserve_mw[t]) * (1.0 + margin);
+            let need = (inst.net_demand_mw(t) + inst.reserve_mw[t]) * (1.0 + margin);
             // What a unit can give in period t: its maximum if it was on before, else what its
             // startup ramp allows.
             let was_on = |on: &Vec<Vec<bool>>, g: usize| {
