@@ -152,6 +152,24 @@ pub(crate) mod tests {
     use crate::tracks::Target;
     use chrono::NaiveDate;
 
+    /// A synthetic hourly series from 2013-01-07 00:00 UTC with one exogenous column,
+    /// `temperature_f` (the fixture of the LSTM and Prophet tests).
+    pub(crate) fn hourly_with_temperature(target: Vec<f64>, temp: Vec<f64>) -> Dataset {
+        use crate::calendar::{Clock, Timeline};
+        use chrono::{TimeZone, Utc};
+        Dataset {
+            name: "synthetic".into(),
+            timeline: Timeline {
+                start_utc: Utc.with_ymd_and_hms(2013, 1, 7, 0, 0, 0).unwrap(),
+                len: target.len(),
+                clock: Clock::Utc,
+            },
+            target,
+            exog_names: vec!["temperature_f".into()],
+            exog: vec![temp],
+        }
+    }
+
     /// Load from 2011-01-01 to 2012-03-01 (shipped data) and the index of 2012-01-01.
     pub(crate) fn slice() -> (Dataset, usize) {
         let d = read_load_e(&shipped_dir().join("load_e.csv.gz")).unwrap();

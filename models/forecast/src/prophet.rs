@@ -1030,9 +1030,6 @@ mod tests {
     /// paired with the window's features, which put the forecasts off by the level change).
     #[test]
     fn prophet_load_on_a_trailing_window_forecasts_the_next_day() {
-        use crate::calendar::{Clock, Timeline};
-        use crate::model::Dataset;
-        use chrono::{TimeZone, Utc};
         let n = 24 * 540;
         let temp: Vec<f64> = (0..n)
             .map(|t| {
@@ -1052,17 +1049,7 @@ mod tests {
         let target: Vec<f64> = (0..n)
             .map(|t| truth(t) + 10.0 * (((t * 104_729) % 17) as f64 / 17.0 - 0.5))
             .collect();
-        let d = Dataset {
-            name: "synthetic".into(),
-            timeline: Timeline {
-                start_utc: Utc.with_ymd_and_hms(2013, 1, 7, 0, 0, 0).unwrap(),
-                len: n,
-                clock: Clock::Utc,
-            },
-            target,
-            exog_names: vec!["temperature_f".into()],
-            exog: vec![temp.clone()],
-        };
+        let d = crate::backtest::tests::hourly_with_temperature(target, temp.clone());
         let settings = ProphetSettings {
             window_h: 24 * 240,
             orders: (3, 3, 4),

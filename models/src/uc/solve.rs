@@ -121,6 +121,7 @@ fn new_highs(threads: usize, time_limit_s: Option<f64>, seed: i32) -> Result<Hig
 }
 
 /// An LP solved to optimality: primal values, row duals, objective.
+#[derive(Debug, Clone)]
 struct LpSolution {
     x: Vec<f64>,
     row_dual: Vec<f64>,
@@ -344,16 +345,9 @@ pub fn solve(inst: &UcInstance, settings: &UcSettings) -> Result<UcResult, UcErr
              the warm start is the schedule"
                 .to_string(),
         );
-        found = warm.as_ref().map(|w| {
-            (
-                f.schedule(inst, &w.x).commitment,
-                LpSolution {
-                    x: w.x.clone(),
-                    row_dual: w.row_dual.clone(),
-                    objective: w.objective,
-                },
-            )
-        });
+        found = warm
+            .as_ref()
+            .map(|w| (f.schedule(inst, &w.x).commitment, w.clone()));
     }
     if let (false, Some((groups, fa))) = (skip_mip, &agg) {
         diagnostics.push(format!(
@@ -402,16 +396,9 @@ pub fn solve(inst: &UcInstance, settings: &UcSettings) -> Result<UcResult, UcErr
             found = split;
             if !exact {
                 // Better of the split and the warm start as the individual MIP's start.
-                let from_warm = warm.as_ref().map(|w| {
-                    (
-                        f.schedule(inst, &w.x).commitment,
-                        LpSolution {
-                            x: w.x.clone(),
-                            row_dual: w.row_dual.clone(),
-                            objective: w.objective,
-                        },
-                    )
-                });
+                let from_warm = warm
+                    .as_ref()
+                    .map(|w| (f.schedule(inst, &w.x).commitment, w.clone()));
                 found = match (found, from_warm) {
                     (Some(a), Some(b)) => Some(if b.1.objective < a.1.objective { b } else { a }),
                     (a, b) => a.or(b),
@@ -461,16 +448,7 @@ pub fn solve(inst: &UcInstance, settings: &UcSettings) -> Result<UcResult, UcErr
             } else if found.as_ref().is_none_or(|(c, _)| *c != commitment) {
                 // HiGHS ended on the warm start's commitment, whose LP is already solved
                 // (on `ferc` it takes minutes).
-                found = warm.as_ref().map(|w| {
-                    (
-                        commitment.clone(),
-                        LpSolution {
-                            x: w.x.clone(),
-                            row_dual: w.row_dual.clone(),
-                            objective: w.objective,
-                        },
-                    )
-                });
+                found = warm.as_ref().map(|w| (commitment.clone(), w.clone()));
             }
         }
     }
@@ -620,6 +598,8 @@ fn run_mip(
         }
     };
     let x = (status != UcStatus::TimeLimit).then(|| h.solution().0);
+    // Recomputed from the solution: on models that presolve solves, HiGHS's own objective value
+    // (like its dual bound below) has been seen to leave out the constant of fixed columns.
     let objective = x.as_ref().map_or(f64::INFINITY, |x| {
         mf.md
             .col_cost
@@ -694,13 +674,9 @@ fn cost_of(f: &Formulation, inst: &UcInstance, x: &[f64], settings: &UcSettings)
     cb
 }
 
-/// A complete starting solution and its cost.
-struct Start {
-    x: Vec<f64>,
-    objective: f64,
-    /// Row duals of its dispatch LP (reused when HiGHS ends on the same commitment).
-    row_dual: Vec<f64>,
-}
+/// A complete starting solution: the dispatch LP of its commitment (reused when HiGHS ends on
+/// the same commitment).
+type Start = LpSolution;
 
 /// Node limit of the warm-start sub-MIP when the solve has no time limit.
 const SUB_MIP_NODES: i32 = 200;
@@ -763,11 +739,7 @@ fn fixed_sub_mip_start(
             settings.threads,
             None,
         )? {
-            Ok(lp) => Some(Start {
-                x: lp.x,
-                objective: lp.objective,
-                row_dual: lp.row_dual,
-            }),
+            Ok(lp) => Some(lp),
             Err(_) => None,
         },
     )
@@ -821,11 +793,7 @@ fn rounded_lp_start(
             remaining(start, limit),
         )? {
             if best.as_ref().is_none_or(|b| lp.objective < b.objective) {
-                best = Some(Start {
-                    x: lp.x,
-                    objective: lp.objective,
-                    row_dual: lp.row_dual,
-                });
+                best = Some(lp);
             }
         }
     }
@@ -957,11 +925,7 @@ fn priority_list_start(
             threads,
             remaining(start, limit),
         )? {
-            return Ok(Some(Start {
-                x: lp.x,
-                objective: lp.objective,
-                row_dual: lp.row_dual,
-            }));
+            return Ok(Some(lp));
         }
     }
     Ok(None)

@@ -541,9 +541,7 @@ impl Forecaster for Lstm {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::calendar::{Clock, Timeline};
     use crate::model::Dataset;
-    use chrono::{TimeZone, Utc};
 
     /// 120 days of a daily and weekly pattern driven by temperature, with noise.
     fn synthetic() -> Dataset {
@@ -566,17 +564,7 @@ mod tests {
                 base + week + 4.0 * (temp[t] - 50.0).abs() + rng.random_range(-20.0..20.0)
             })
             .collect();
-        Dataset {
-            name: "synthetic".into(),
-            timeline: Timeline {
-                start_utc: Utc.with_ymd_and_hms(2013, 1, 7, 0, 0, 0).unwrap(),
-                len: n,
-                clock: Clock::Utc,
-            },
-            target,
-            exog_names: vec!["temperature_f".into()],
-            exog: vec![temp],
-        }
+        crate::backtest::tests::hourly_with_temperature(target, temp)
     }
 
     /// `n` windows of `steps` steps, inputs and targets uniform in ±1.
