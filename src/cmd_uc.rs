@@ -33,7 +33,7 @@ pub struct Args {
     #[arg(long)]
     pub penalised: bool,
     /// Starting solution for HiGHS: `sub-mip` (the MIP with the commitments the LP holds at 1
-    /// fixed on), `rounded-lp`, `priority-list` (needs no LP; also what the first two fall back
+    /// fixed on, at most 10 s of a time-limited solve), `rounded-lp`, `priority-list` (needs no LP; also what the first two fall back
     /// to when the root LP does not finish in half the time limit), or `none`.
     #[arg(long, default_value = "sub-mip", value_parser = ["sub-mip", "rounded-lp", "priority-list", "none"])]
     pub warm_start: String,
@@ -98,6 +98,9 @@ fn document(inst: &gridsim_models::uc::UcInstance, r: &UcResult) -> Value {
         "bound_usd": r.bound_usd,
         "gap": r.gap,
         "solve_s": r.solve_s,
+        "root_lp_s": r.root_lp_s,
+        "warm_start_s": r.warm_start_s,
+        "mip_s": r.mip_s,
         "cost_usd": {
             "production": r.cost.production_usd,
             "no_load": r.cost.no_load_usd,
@@ -192,7 +195,7 @@ pub fn run(args: Args) -> ExitCode {
         }
     }
     eprintln!(
-        "uc: status={} objective_usd={} bound_usd={} gap={} root_lp_usd={} root_gap={} warm_start_usd={} nodes={} cols={} rows={} int={} solve_s={:.3}",
+        "uc: status={} objective_usd={} bound_usd={} gap={} root_lp_usd={} root_gap={} warm_start_usd={} nodes={} cols={} rows={} int={} solve_s={:.3} root_lp_s={:.3} warm_start_s={:.3} mip_s={:.3}",
         r.status.as_str(),
         opt(r.objective_usd),
         opt(r.bound_usd),
@@ -204,7 +207,10 @@ pub fn run(args: Args) -> ExitCode {
         r.size.0,
         r.size.1,
         r.size.2,
-        r.solve_s
+        r.solve_s,
+        r.root_lp_s,
+        r.warm_start_s,
+        r.mip_s
     );
     if args.json {
         println!("{}", document(&inst, &r));
@@ -229,7 +235,10 @@ pub fn run(args: Args) -> ExitCode {
                 .collect();
             println!("price $/MWh  [{}]", p.join(", "));
         }
-        println!("solve        {:.3} s", r.solve_s);
+        println!(
+            "solve        {:.3} s (root LP {:.3} s, warm start {:.3} s, MIP {:.3} s)",
+            r.solve_s, r.root_lp_s, r.warm_start_s, r.mip_s
+        );
     }
     ExitCode::from(code)
 }

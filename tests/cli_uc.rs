@@ -44,11 +44,14 @@ fn uc_json_has_exactly_the_keys_of_the_issue() {
             "cost_usd",
             "dispatch_mw",
             "gap",
+            "mip_s",
             "objective_usd",
             "price_usd_per_mwh",
             "reserve_mw",
+            "root_lp_s",
             "solve_s",
-            "status"
+            "status",
+            "warm_start_s"
         ]
     );
     assert_eq!(v["status"], "optimal");

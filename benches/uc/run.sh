@@ -10,7 +10,8 @@
 #        arguments, split on spaces, e.g. "--highs-option mip_heuristic_effort=0.3")
 # CPU s is the process's user CPU time (/usr/bin/time), load avg the 1-minute load at the end of
 # the run: on a shared machine the wall time is inflated, and HiGHS's time limit is wall clock.
-# Solve time is wall clock for the whole solve (root LP, warm start, MIP, dispatch LP); when
+# Solve time is wall clock for the whole solve (root LP, warm start, MIP, dispatch LP; the
+# first three also in their own columns); when
 # the status is `optimal` it is the time to the requested gap, otherwise the run hit the limit
 # and `gap` is the gap reached.
 set -euo pipefail
@@ -24,8 +25,8 @@ mkdir -p "$logdir"
 if [ "$#" -eq 0 ]; then
     set -- "$here"/../shared/data/pglib-uc/rts_gmlc/*.json "$here"/../shared/data/pglib-uc/ca/*.json "$here"/../shared/data/pglib-uc/ferc/*.json
 fi
-echo "| instance | status | objective \$ | bound \$ | gap | solve s (wall) | CPU s | root LP gap | warm start gap | checker | load avg |"
-echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---|---:|"
+echo "| instance | status | objective \$ | bound \$ | gap | solve s (wall) | root LP s | start s | MIP s | CPU s | root LP gap | warm start gap | checker | load avg |"
+echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|"
 for f in "$@"; do
     name="$(basename "$(dirname "$f")")/$(basename "$f" .json)"
     log="$logdir/$(echo "$name" | tr / _)"
@@ -50,5 +51,5 @@ for f in "$@"; do
         warm_gap="$(awk -v w="$warm_usd" -v b="$(get bound_usd)" 'BEGIN{printf "%.4f%%", 100*(w-b)/w}')"
     fi
     pct() { [ "$1" = "-" ] && echo "-" || awk -v x="$1" 'BEGIN{printf "%.4f%%", 100*x}'; }
-    echo "| $name | $(get status) | $obj | $(get bound_usd) | $(pct "$(get gap)") | $(get solve_s) | $cpu | $(pct "$(get root_gap)") | $warm_gap | $checker | $load |"
+    echo "| $name | $(get status) | $obj | $(get bound_usd) | $(pct "$(get gap)") | $(get solve_s) | $(get root_lp_s) | $(get warm_start_s) | $(get mip_s) | $cpu | $(pct "$(get root_gap)") | $warm_gap | $checker | $load |"
 done

@@ -274,5 +274,10 @@ proptest! {
         if let (Some(m), Some(s)) = (merged.objective_usd, apart.objective_usd) {
             prop_assert!((m - s).abs() <= 1e-6 * s.abs().max(1.0), "merged {m} vs apart {s}: {:?}", merged.diagnostics);
         }
+        // The root LP is solved on the merged model: its optimum is the individual LP's
+        // (each member takes 1/n of its group's solution), to solver tolerance.
+        if let (Some(m), Some(s)) = (merged.root_lp_usd, apart.root_lp_usd) {
+            prop_assert!((m - s).abs() <= 1e-7 * s.abs().max(1.0), "root LP merged {m} vs apart {s}");
+        }
     }
 }

@@ -30,7 +30,7 @@ pub enum WarmStart {
     RoundedLp,
     /// Fix on every commitment the root LP holds at 1 (with identical units merged: every
     /// group count it holds at a positive integer), leave the rest free, solve that MIP to a
-    /// 0.5% gap within a quarter of the time budget (at most 60 s; 200 nodes when the solve
+    /// 0.5% gap within a quarter of the time budget (at most 10 s; 200 nodes when the solve
     /// has no time limit, so the result stays deterministic), and pass its schedule
     /// (falling back to [`WarmStart::RoundedLp`] when it finds none).
     LpFixedSubMip,

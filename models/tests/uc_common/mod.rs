@@ -88,6 +88,19 @@ pub fn solve_checked(inst: &UcInstance, settings: &UcSettings) -> UcResult {
                 "cost split {a} vs {b}"
             );
         }
+        // The status is the gap of the schedule returned: optimal exactly when it is within
+        // the requested gap (relative, or 1e-6 $ absolute, as HiGHS's `mip_abs_gap`).
+        if let Some(b) = r.bound_usd {
+            assert!(b <= obj, "bound {b} above the objective {obj}");
+            let within = obj - b <= (settings.mip_rel_gap * obj.abs()).max(1e-6) + 1e-9 * obj.abs();
+            assert_eq!(
+                r.status == UcStatus::Optimal,
+                within,
+                "status {:?} with objective {obj}, bound {b}: {:?}",
+                r.status,
+                r.diagnostics
+            );
+        }
     } else {
         assert!(!matches!(
             r.status,
