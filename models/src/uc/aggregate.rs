@@ -97,43 +97,35 @@ pub(crate) fn reduced_instance(inst: &UcInstance, groups: &UnitGroups) -> (UcIns
     (red, counts)
 }
 
-/// Every pair of a column of the aggregated model `fa` and the column of one member in the
-/// original model `f` it stands for, with the group's size: the units' own columns (`u, v, w,
-/// p, r`, segments, startup matchings) once per member, the system columns (renewables,
-/// slacks) once with size 1.
-fn column_pairs(
-    f: &Formulation,
-    fa: &Formulation,
-    groups: &UnitGroups,
-) -> Vec<(usize, usize, f64)> {
+/// Every pair of a column of the aggregated model `fa` and a column of the original model `f`
+/// it sums: the units' own columns (`u, v, w, p, r`, segments, startup matchings) once per
+/// member of the group, the system columns (renewables, slacks) once.
+fn column_pairs(f: &Formulation, fa: &Formulation, groups: &UnitGroups) -> Vec<(usize, usize)> {
     let mut pairs = Vec::new();
     for (k, m) in groups.members.iter().enumerate() {
-        let n = m.len() as f64;
         for &g in m {
             for (ca, c) in fa.cols[k].iter().zip(&f.cols[g]) {
-                for (a, o) in [
+                pairs.extend([
                     (ca.u, c.u),
                     (ca.v, c.v),
                     (ca.w, c.w),
                     (ca.p, c.p),
                     (ca.r, c.r),
-                ] {
-                    pairs.push((a, o, n));
-                }
-                pairs.extend(ca.seg.iter().zip(&c.seg).map(|(&a, &o)| (a, o, n)));
+                ]);
+                pairs.extend(ca.seg.iter().copied().zip(c.seg.iter().copied()));
             }
             pairs.extend(
                 fa.matches[k]
                     .iter()
                     .zip(&f.matches[g])
-                    .map(|(a, o)| (a.col, o.col, n)),
+                    .map(|(a, o)| (a.col, o.col)),
             );
         }
     }
-    pairs.extend(fa.ren.iter().zip(&f.ren).map(|(&a, &o)| (a, o, 1.0)));
+    pairs.extend(fa.ren.iter().copied().zip(f.ren.iter().copied()));
     if let (Some(sa), Some(s)) = (&fa.slack, &f.slack) {
         for (a, o) in sa.iter().zip(s) {
-            pairs.extend([(a.0, o.0, 1.0), (a.1, o.1, 1.0), (a.2, o.2, 1.0)]);
+            pairs.extend([(a.0, o.0), (a.1, o.1), (a.2, o.2)]);
         }
     }
     pairs
@@ -147,34 +139,16 @@ pub(crate) fn aggregate_solution(
     x: &[f64],
 ) -> Vec<f64> {
     let mut xa = vec![0.0; fa.md.num_col()];
-    for (a, o, _) in column_pairs(f, fa, groups) {
+    for (a, o) in column_pairs(f, fa, groups) {
         xa[a] += x.get(o).copied().unwrap_or(0.0);
     }
     xa
 }
 
-/// A solution of the aggregated model `fa` shared out equally among each group's members: a
-/// solution of the original model `f` of the same cost when `xa` is a solution of the LP
-/// relaxation of `fa` (every aggregated row is the members' row summed, with its constants
-/// scaled by the count, so `xa / n` satisfies each member's row). The LP relaxations of the
-/// two models therefore have the same optimum, and the smaller one is solved.
-pub(crate) fn spread_solution(
-    f: &Formulation,
-    fa: &Formulation,
-    groups: &UnitGroups,
-    xa: &[f64],
-) -> Vec<f64> {
-    let mut x = vec![0.0; f.md.num_col()];
-    for (a, o, n) in column_pairs(f, fa, groups) {
-        x[o] = xa.get(a).copied().unwrap_or(0.0) / n;
-    }
-    x
-}
-
 /// The LP's commitment of each original unit (`u[g][t]`) from a solution `xa` of the
 /// aggregated LP, for rounding: a group's count is filled member by member (count 2.4 of
 /// three: 1, 1, 0.4), so that rounding at a threshold commits about as many members as the
-/// count — the equal shares of [`spread_solution`] would commit all or none.
+/// count — equal shares (`1/n` of the count each) would commit all or none.
 pub(crate) fn filled_commitment(
     inst: &UcInstance,
     fa: &Formulation,

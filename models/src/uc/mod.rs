@@ -112,7 +112,8 @@
 //! a merged LP solution shared out equally among a group's members (`n` equal shares)
 //! satisfies every member's rows, since each merged row is a sum of `n` equal member rows
 //! with its constants scaled by `n`; so the root LP is solved on the merged model
-//! (`rts_gmlc`: 1.7–1.9 s instead of 2.9–3.7 s) and its solution spread back. A property test (`uc_prop`) meets such instances among
+//! (`rts_gmlc`: 1.7–1.9 s instead of 2.9–3.7 s); the sub-MIP start fixes counts on that
+//! model directly, and the rounded start fills each count member by member. A property test (`uc_prop`) meets such instances among
 //! generated ones (a few in a hundred) and checks that the optimum is the individual MIP's. Each `rts_gmlc` day has 56 of its 73 units in
 //! 22 such groups.
 //!

@@ -7,7 +7,7 @@ use gridsim_networks::opf::highs::{Highs, HighsOptionValue, ModelData, RunOutcom
 
 use super::aggregate::{
     aggregate_solution, disaggregate, filled_commitment, identical_groups, reduced_instance,
-    spread_solution, UnitGroups,
+    UnitGroups,
 };
 use super::diagnose::capacity_diagnosis;
 use super::error::UcError;
@@ -301,8 +301,8 @@ pub fn solve(inst: &UcInstance, settings: &UcSettings) -> Result<UcResult, UcErr
     let mut diagnostics = Vec::new();
     // Root LP relaxation: with a time limit, at most half of it, so that a start and the MIP
     // still get their turn when the LP is slow (the `ferc` instance). Solved on the merged
-    // model when there is one: its LP has the same optimum (see `spread_solution`) and is
-    // smaller (rts_gmlc: 22,070 columns instead of 38,993).
+    // model when there is one: its LP has the same optimum (module doc, § Identical units)
+    // and is smaller (rts_gmlc: 22,070 columns instead of 38,993).
     let phase = Instant::now();
     let root = solve_lp_with(
         agg.as_ref().map_or(&f.md, |(_, fa)| &fa.md),
@@ -310,27 +310,10 @@ pub fn solve(inst: &UcInstance, settings: &UcSettings) -> Result<UcResult, UcErr
         limit.map(|l| 0.5 * l),
         settings.root_lp_solver,
     )?;
-    // The LP's commitment per unit and period, for the rounded start: on the merged model,
-    // each group's count filled member by member.
-    let mut u_lp: Vec<Vec<f64>> = Vec::new();
+    // `root.x` is a solution of the model the LP was solved on (the merged one when there is
+    // one): the sub-MIP start fixes on that model, the rounded start reads `u_lp`.
     let root = match root {
-        Ok(s) => Some(match &agg {
-            Some((groups, fa)) => {
-                u_lp = filled_commitment(inst, fa, groups, &s.x);
-                LpSolution {
-                    x: spread_solution(&f, fa, groups, &s.x),
-                    ..s
-                }
-            }
-            None => {
-                u_lp = f
-                    .cols
-                    .iter()
-                    .map(|gc| gc.iter().map(|c| s.x[c.u]).collect())
-                    .collect();
-                s
-            }
-        }),
+        Ok(s) => Some(s),
         Err(RunOutcome::Infeasible) | Err(RunOutcome::UnboundedOrInfeasible) => {
             let d = infeasibility_diagnosis(inst, settings)?;
             return Ok(finish(UcResult::empty(UcStatus::Infeasible, size, d)));
@@ -345,6 +328,17 @@ pub fn solve(inst: &UcInstance, settings: &UcSettings) -> Result<UcResult, UcErr
         }
     };
     let root_lp_s = phase.elapsed().as_secs_f64();
+    // The LP's commitment per unit and period, for the rounded start: on the merged model,
+    // each group's count filled member by member.
+    let u_lp: Vec<Vec<f64>> = match (&root, &agg) {
+        (Some(lp), Some((groups, fa))) => filled_commitment(inst, fa, groups, &lp.x),
+        (Some(lp), None) => f
+            .cols
+            .iter()
+            .map(|gc| gc.iter().map(|c| lp.x[c.u]).collect())
+            .collect(),
+        (None, _) => Vec::new(),
+    };
     // Warm start.
     let phase = Instant::now();
     let warm = match (&root, settings.warm_start) {
@@ -746,7 +740,8 @@ const SUB_MIP_MAX_S: f64 = 10.0;
 
 /// Solves the MIP with every commitment the root LP holds on fixed on (on the merged model,
 /// every count it holds at a positive integer) — a small MIP — then dispatches its
-/// commitment: a complete starting solution.
+/// commitment: a complete starting solution. `x_lp` is the root LP solution of the model
+/// the sub-MIP is built on: the merged one when `merged` is given, else `f`.
 fn fixed_sub_mip_start(
     f: &Formulation,
     inst: &UcInstance,
@@ -760,16 +755,14 @@ fn fixed_sub_mip_start(
     // speed.
     let budget = remaining(start, settings.time_limit_s).map(|r| (0.25 * r).min(SUB_MIP_MAX_S));
     // On the merged model when there is one (smaller, and a count is fixed rather than each
-    // member). Only what the LP commits is fixed: fixing its zeros too left the sub-MIP
-    // almost nothing to choose, and its schedules 0.8-3.4 % above the bound on rts_gmlc.
-    let (mf, xl) = match merged {
-        Some((g, fa)) => (fa, aggregate_solution(f, fa, g, x_lp)),
-        None => (f, x_lp.to_vec()),
-    };
+    // member), which is also the model `x_lp` solves. Only what the LP commits is fixed:
+    // fixing its zeros too left the sub-MIP almost nothing to choose, and its schedules
+    // 0.8-3.4 % above the bound on rts_gmlc.
+    let mf = merged.map_or(f, |(_, fa)| fa);
     let mut md = mf.md.clone();
     for gc in &mf.cols {
         for c in gc {
-            let x = xl.get(c.u).copied().unwrap_or(0.5);
+            let x = x_lp.get(c.u).copied().unwrap_or(0.5);
             let r = x.round();
             if (x - r).abs() <= 1e-6 && r >= 0.5 {
                 md.col_lower[c.u] = r.clamp(md.col_lower[c.u], md.col_upper[c.u]);
