@@ -52,6 +52,69 @@ pub struct Args {
     /// data and initial state is one integer unit there; see `gridsim_models::uc::aggregate`).
     #[arg(long)]
     pub no_aggregate: bool,
+    /// Start from the commitment of a schedule written by `gridsim uc --json` (its
+    /// `commitment` object, unit name → [0/1 per period]), dispatched and handed to HiGHS
+    /// instead of the --warm-start (which is used when that commitment admits no dispatch).
+    #[arg(long, value_name = "SCHEDULE.json")]
+    pub start: Option<PathBuf>,
+}
+
+/// Reads the `commitment` of a `gridsim uc --json` document for the units of `inst`.
+fn read_start(
+    path: &std::path::Path,
+    inst: &gridsim_models::uc::UcInstance,
+) -> Result<Vec<Vec<bool>>, String> {
+    let at = path.display();
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{at}: {e}"))?;
+    let v: Value = serde_json::from_str(&text).map_err(|e| {
+        format!(
+            "{at}:{}:{}: {e} (expected the JSON that `gridsim uc --json` writes)",
+            e.line(),
+            e.column()
+        )
+    })?;
+    let c = v
+        .get("commitment")
+        .and_then(Value::as_object)
+        .ok_or_else(|| {
+            format!("{at}: expected an object `commitment` (unit name → [0/1 per period])")
+        })?;
+    if let Some(extra) = c
+        .keys()
+        .find(|k| !inst.thermal.iter().any(|g| &g.name == *k))
+    {
+        return Err(format!(
+            "{at}: commitment: unit {extra:?} is not a thermal unit of the instance"
+        ));
+    }
+    inst.thermal
+        .iter()
+        .map(|g| {
+            let row = c
+                .get(&g.name)
+                .and_then(Value::as_array)
+                .ok_or_else(|| format!("{at}: commitment: no array for unit {:?}", g.name))?;
+            if row.len() != inst.periods {
+                return Err(format!(
+                    "{at}: commitment of {:?}: expected {} periods, found {}",
+                    g.name,
+                    inst.periods,
+                    row.len()
+                ));
+            }
+            row.iter()
+                .enumerate()
+                .map(|(t, x)| match x.as_f64() {
+                    Some(x) if x == 0.0 || x == 1.0 => Ok(x == 1.0),
+                    _ => Err(format!(
+                        "{at}: commitment of {:?}, period {}: expected 0 or 1, found {x}",
+                        g.name,
+                        t + 1
+                    )),
+                })
+                .collect()
+        })
+        .collect()
 }
 
 fn series(names: &[&str], rows: &[Vec<f64>]) -> Value {
@@ -67,17 +130,11 @@ fn document(inst: &gridsim_models::uc::UcInstance, r: &UcResult) -> Value {
     let renewable: Vec<&str> = inst.renewable.iter().map(|w| w.name.as_str()).collect();
     let (commitment, dispatch, reserve) = match &r.schedule {
         Some(s) => {
-            let c: Vec<Vec<f64>> = s
-                .commitment
-                .iter()
-                .map(|u| u.iter().map(|&b| if b { 1.0 } else { 0.0 }).collect())
-                .collect();
             let mut commitment = Map::new();
             for (n, u) in thermal.iter().zip(&s.commitment) {
                 let v: Vec<u8> = u.iter().map(|&b| u8::from(b)).collect();
                 commitment.insert((*n).to_string(), json!(v));
             }
-            let _ = c;
             let mut d = series(&thermal, &s.thermal_mw);
             if let (Value::Object(d), Value::Object(w)) =
                 (&mut d, series(&renewable, &s.renewable_mw))
@@ -137,6 +194,16 @@ pub fn run(args: Args) -> ExitCode {
             }
         }
     }
+    let start_commitment = match &args.start {
+        Some(p) => match read_start(p, &inst) {
+            Ok(c) => Some(c),
+            Err(e) => {
+                eprintln!("error: --start {e}");
+                return ExitCode::from(2);
+            }
+        },
+        None => None,
+    };
     let settings = UcSettings {
         mip_rel_gap: args.gap,
         time_limit_s: args.time_limit,
@@ -156,6 +223,7 @@ pub fn run(args: Args) -> ExitCode {
         log_file: args.log.clone(),
         highs_options,
         aggregate_identical_units: !args.no_aggregate,
+        start_commitment,
         ..UcSettings::default()
     };
     let r = match solve(&inst, &settings) {

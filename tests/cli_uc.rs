@@ -159,3 +159,64 @@ fn uc_exit_codes() {
     assert!(v["gap"].as_f64().unwrap() > 0.0);
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn uc_start_from_a_previous_schedule() {
+    // A schedule written by `--json` is read back by `--start`: its dispatch is the warm
+    // start (the summary line's warm_start_usd equals the objective it had), and the solve
+    // ends on a schedule at least as cheap.
+    let dir = std::env::temp_dir().join(format!("gridsim-cli-uc-start-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (code, first, err) = uc_json("rts_gmlc_2020-01-27_6h.json.gz", &["--gap", "1e-4"]);
+    assert_eq!(code, Some(0), "{err}");
+    let previous = dir.join("previous.json");
+    std::fs::write(&previous, first.to_string()).unwrap();
+    let (code, again, err) = uc_json(
+        "rts_gmlc_2020-01-27_6h.json.gz",
+        &["--gap", "1e-4", "--start", previous.to_str().unwrap()],
+    );
+    assert_eq!(code, Some(0), "{err}");
+    let obj = first["objective_usd"].as_f64().unwrap();
+    let warm: f64 = err
+        .split_whitespace()
+        .find_map(|w| w.strip_prefix("warm_start_usd="))
+        .and_then(|x| x.parse().ok())
+        .unwrap_or_else(|| panic!("{err}"));
+    assert!((warm - obj).abs() <= 1e-7 * obj, "start {warm} vs {obj}");
+    assert!(again["objective_usd"].as_f64().unwrap() <= obj * (1.0 + 1e-9));
+    // Located errors, exit 2: malformed JSON (line:column), a unit the instance lacks, a
+    // value that is not 0/1.
+    let inst = instance("rts_gmlc_2020-01-27_6h.json.gz");
+    let mut unknown = first.clone();
+    unknown["commitment"]["NO_SUCH_UNIT"] = serde_json::json!([1, 1, 1, 1, 1, 1]);
+    let mut half = first.clone();
+    half["commitment"]["115_STEAM_1"][2] = serde_json::json!(0.5);
+    for (name, text, expect) in [
+        (
+            "broken.json",
+            "{\"commitment\": {\n  \"a\": [1,]\n}}".to_string(),
+            "broken.json:2:",
+        ),
+        (
+            "unknown.json",
+            unknown.to_string(),
+            "\"NO_SUCH_UNIT\" is not a thermal unit",
+        ),
+        (
+            "half.json",
+            half.to_string(),
+            "\"115_STEAM_1\", period 3: expected 0 or 1",
+        ),
+    ] {
+        let p = dir.join(name);
+        std::fs::write(&p, text).unwrap();
+        let out = gridsim()
+            .args(["uc", inst.to_str().unwrap(), "--start", p.to_str().unwrap()])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{name}: {err}");
+        assert!(err.contains(expect), "{name}: {err}");
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}

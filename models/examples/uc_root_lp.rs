@@ -5,27 +5,19 @@
 
 use std::process::ExitCode;
 
+mod uc_args;
+
 use gridsim_models::uc::{lp_relaxation, pglib, UcSettings};
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    if args.is_empty() {
-        eprintln!("usage: uc_root_lp FILE[=REFERENCE_USD]...");
-        return ExitCode::from(2);
-    }
+    let files = match uc_args::from_env("uc_root_lp FILE[=REFERENCE_USD]...") {
+        Ok(f) => f,
+        Err(code) => return code,
+    };
     println!("instance\tcols\trows\tintegers\tlp_usd\treference_usd\troot_gap\tlp_s");
     let mut code = ExitCode::SUCCESS;
-    for a in &args {
-        let (file, reference) = match a.rsplit_once('=') {
-            Some((f, r)) => match r.parse::<f64>() {
-                Ok(r) => (f, Some(r)),
-                Err(_) => {
-                    eprintln!("{a}: expected FILE=REFERENCE_USD");
-                    return ExitCode::from(2);
-                }
-            },
-            None => (a.as_str(), None),
-        };
+    for (file, reference) in files {
+        let file = file.as_str();
         let r = pglib::read_file(std::path::Path::new(file))
             .and_then(|inst| lp_relaxation(&inst, &UcSettings::default()));
         match r {

@@ -5,7 +5,8 @@ mod uc_common;
 use std::path::PathBuf;
 
 use gridsim_models::uc::{
-    check_schedule, pglib, RootLpSolver, UcError, UcSettings, UcStatus, WarmStart,
+    check_schedule, lagrangian_bound, pglib, solve, Ascent, RootLpSolver, UcError, UcSettings,
+    UcStatus, WarmStart,
 };
 use uc_common::solve_checked;
 
@@ -384,5 +385,80 @@ fn rounded_lp_start_fills_each_group_count() {
             start >= obj - 1e-6 * obj && start <= 1.015 * obj,
             "aggregate {aggregate}: start {start}, optimum {obj}"
         );
+    }
+}
+
+#[test]
+fn lagrangian_bound_lies_between_the_root_lp_and_the_optimum() {
+    // Six hours of rts_gmlc/2020-01-27: the root LP's prices moved into the costs give back
+    // the LP value when each unit's subproblem is an LP (1e-7 relative: LP tolerances), at
+    // least it when each is a MIP, and never more than the optimum 80,144.379301 $ (gap 0,
+    // `merging_identical_units_keeps_the_rts_gmlc_optimum`), also along a short ascent.
+    let inst = pglib::read_file(&data("rts_gmlc_2020-01-27_6h.json.gz")).unwrap();
+    let optimum = 80_144.379301;
+    let b = lagrangian_bound(
+        &inst,
+        &UcSettings::default(),
+        Some(Ascent {
+            target_usd: optimum,
+            iterations: 3,
+        }),
+    )
+    .unwrap()
+    .unwrap();
+    let tol = 1e-7 * optimum;
+    assert!((b.lp_check_usd - b.lp_usd).abs() <= tol, "{b:?}");
+    assert!(b.at_lp_prices_usd >= b.lp_usd - tol, "{b:?}");
+    assert_eq!(b.trace_usd.len(), 4);
+    assert_eq!(b.trace_usd[0], b.at_lp_prices_usd);
+    assert!(
+        b.bound_usd >= b.at_lp_prices_usd && b.bound_usd <= optimum + tol,
+        "{b:?}"
+    );
+    assert_eq!(b.unit_gain_usd.len(), inst.thermal.len());
+    assert!(b.unit_gain_usd.iter().all(|&g| g >= -tol), "{b:?}");
+}
+
+#[test]
+fn start_commitment_is_dispatched_and_handed_to_the_mip() {
+    // Six hours of rts_gmlc/2020-01-27: the optimum's own commitment as the start is the warm
+    // start (to 1e-9: the same dispatch LP) and the solve ends optimal on the same value; a
+    // commitment the initial conditions forbid (every unit off) falls back to the configured
+    // warm start with a diagnostic; a commitment of the wrong shape is a settings error.
+    let inst = pglib::read_file(&data("rts_gmlc_2020-01-27_6h.json.gz")).unwrap();
+    let first = solve_checked(&inst, &UcSettings::default());
+    let obj = first.objective_usd.unwrap();
+    let given = UcSettings {
+        start_commitment: Some(first.schedule.as_ref().unwrap().commitment.clone()),
+        ..UcSettings::default()
+    };
+    let again = solve_checked(&inst, &given);
+    assert_eq!(again.status, UcStatus::Optimal);
+    let warm = again.warm_start_usd.unwrap();
+    assert!((warm - obj).abs() <= 1e-9 * obj, "start {warm} vs {obj}");
+    assert!(again.objective_usd.unwrap() <= obj * (1.0 + 1e-9));
+    let off = UcSettings {
+        start_commitment: Some(vec![vec![false; inst.periods]; inst.thermal.len()]),
+        ..UcSettings::default()
+    };
+    let r = solve_checked(&inst, &off);
+    assert_eq!(r.status, UcStatus::Optimal);
+    assert!(
+        r.diagnostics
+            .iter()
+            .any(|d| d.starts_with("the start commitment admits no dispatch")),
+        "{:?}",
+        r.diagnostics
+    );
+    let short = UcSettings {
+        start_commitment: Some(vec![vec![true; inst.periods - 1]; inst.thermal.len()]),
+        ..UcSettings::default()
+    };
+    match solve(&inst, &short) {
+        Err(UcError::Settings(m)) => assert!(
+            m.starts_with("start_commitment: expected 73 units × 6 periods"),
+            "{m}"
+        ),
+        other => panic!("{other:?}"),
     }
 }

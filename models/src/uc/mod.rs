@@ -92,6 +92,19 @@
 //! instance is diagnosed by period-level capacity checks, or else by the periods in which the
 //! penalised model sheds.
 //!
+//! A commitment given in [`UcSettings::start_commitment`] (a previous plan) is dispatched and
+//! handed to HiGHS in place of the warm start when it admits a dispatch.
+//!
+//! # How tight the formulation is ([`lagrange`])
+//!
+//! Pricing the demand and reserve rows out at the root LP's duals leaves one MIP per unit;
+//! their sum is the Lagrangian bound, which exceeds the LP value by exactly what the
+//! formulation leaves between each unit's LP polytope and the convex hull of its schedules.
+//! On the `rts_gmlc` days it equals the LP value to the cent, and a subgradient ascent from
+//! there never rises above it: every unit's polytope is tight at those prices, and the root
+//! gap is the coupling of the units through demand and reserve — which only branching (or
+//! cuts across several units) can close, not any further per-unit row.
+//!
 //! # Identical units
 //!
 //! By default ([`UcSettings::aggregate_identical_units`]) the MIP is solved with each group of
@@ -140,6 +153,7 @@ pub mod check;
 mod diagnose;
 pub mod error;
 mod formulation;
+pub mod lagrange;
 pub mod model;
 pub mod pglib;
 pub mod settings;
@@ -148,6 +162,7 @@ mod solve;
 pub use check::{check_schedule, CheckReport};
 pub use diagnose::capacity_diagnosis;
 pub use error::UcError;
+pub use lagrange::{lagrangian_bound, Ascent, LagrangianBound};
 pub use model::{
     CostBreakdown, CostPoint, RenewableUnit, StartupCategory, ThermalUnit, UcInstance, UcSchedule,
 };

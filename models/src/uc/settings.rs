@@ -83,6 +83,12 @@ pub struct UcSettings {
     /// dispatch the original units (the individual MIP continues when that dispatch costs
     /// more). Default on.
     pub aggregate_identical_units: bool,
+    /// A commitment to start from, `[g][t]` in the instance's unit order (the previous run's
+    /// plan, a schedule from another tool): dispatched by an LP and handed to HiGHS instead of
+    /// the [`WarmStart`], which is then not computed. When it admits no dispatch (minimum
+    /// times, ramps, initial conditions, must-run, capacity) the `warm_start` is used and a
+    /// diagnostic says so. Default none.
+    pub start_commitment: Option<Vec<Vec<bool>>>,
 }
 
 impl Default for UcSettings {
@@ -99,6 +105,7 @@ impl Default for UcSettings {
             log_file: None,
             highs_options: Vec::new(),
             aggregate_identical_units: true,
+            start_commitment: None,
         }
     }
 }

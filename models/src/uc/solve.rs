@@ -113,7 +113,11 @@ impl UcResult {
     }
 }
 
-fn new_highs(threads: usize, time_limit_s: Option<f64>, seed: i32) -> Result<Highs, UcError> {
+pub(crate) fn new_highs(
+    threads: usize,
+    time_limit_s: Option<f64>,
+    seed: i32,
+) -> Result<Highs, UcError> {
     let mut h = Highs::new().map_err(UcError::Solver)?;
     let opts = [
         (
@@ -134,13 +138,13 @@ fn new_highs(threads: usize, time_limit_s: Option<f64>, seed: i32) -> Result<Hig
 
 /// An LP solved to optimality: primal values, row duals, objective.
 #[derive(Debug, Clone)]
-struct LpSolution {
-    x: Vec<f64>,
-    row_dual: Vec<f64>,
-    objective: f64,
+pub(crate) struct LpSolution {
+    pub x: Vec<f64>,
+    pub row_dual: Vec<f64>,
+    pub objective: f64,
 }
 
-fn solve_lp(
+pub(crate) fn solve_lp(
     md: &ModelData,
     threads: usize,
     time_limit_s: Option<f64>,
@@ -241,15 +245,26 @@ pub fn dispatch_commitment(
 ) -> Result<Option<(UcSchedule, f64)>, UcError> {
     settings.validate()?;
     inst.validate()?;
-    if commitment.len() != inst.thermal.len() || commitment.iter().any(|c| c.len() != inst.periods)
-    {
-        return Err(UcError::Settings(format!(
-            "commitment: expected {} units × {} periods",
-            inst.thermal.len(),
-            inst.periods
-        )));
-    }
+    check_commitment_shape(inst, commitment, "commitment")?;
     let f = build(inst, settings.penalties.as_ref());
+    Ok(dispatch_of(
+        &f,
+        inst,
+        commitment,
+        settings.threads,
+        settings.time_limit_s,
+    )?
+    .map(|lp| (f.schedule(inst, &lp.x), lp.objective)))
+}
+
+/// The dispatch LP of `f` under `commitment`, or `None` when the commitment admits none.
+fn dispatch_of(
+    f: &Formulation,
+    inst: &UcInstance,
+    commitment: &[Vec<bool>],
+    threads: usize,
+    time_limit_s: Option<f64>,
+) -> Result<Option<LpSolution>, UcError> {
     // The initial conditions and must-run fix some commitments by column bounds, which the
     // fixed-commitment LP replaces: a commitment outside them has no dispatch.
     let md = f.fixed_commitment(inst, commitment);
@@ -259,12 +274,24 @@ pub fn dispatch_commitment(
     if outside {
         return Ok(None);
     }
-    Ok(
-        match solve_lp(&md, settings.threads, settings.time_limit_s)? {
-            Ok(lp) => Some((f.schedule(inst, &lp.x), lp.objective)),
-            Err(_) => None,
-        },
-    )
+    Ok(solve_lp(&md, threads, time_limit_s)?.ok())
+}
+
+/// Checks that `commitment` has one row of `inst.periods` values per thermal unit.
+fn check_commitment_shape(
+    inst: &UcInstance,
+    commitment: &[Vec<bool>],
+    what: &str,
+) -> Result<(), UcError> {
+    if commitment.len() != inst.thermal.len() || commitment.iter().any(|c| c.len() != inst.periods)
+    {
+        return Err(UcError::Settings(format!(
+            "{what}: expected {} units × {} periods",
+            inst.thermal.len(),
+            inst.periods
+        )));
+    }
+    Ok(())
 }
 
 /// Solves `inst` with `settings`. Input problems are errors; infeasibility and time limits are
@@ -272,6 +299,9 @@ pub fn dispatch_commitment(
 pub fn solve(inst: &UcInstance, settings: &UcSettings) -> Result<UcResult, UcError> {
     settings.validate()?;
     inst.validate()?;
+    if let Some(c) = &settings.start_commitment {
+        check_commitment_shape(inst, c, "start_commitment")?;
+    }
     let start = Instant::now();
     let f = build(inst, settings.penalties.as_ref());
     let size = f.size();
@@ -339,9 +369,25 @@ pub fn solve(inst: &UcInstance, settings: &UcSettings) -> Result<UcResult, UcErr
             .collect(),
         (None, _) => Vec::new(),
     };
-    // Warm start.
+    // Warm start: the given commitment's dispatch, else the configured start.
     let phase = Instant::now();
+    let given = match &settings.start_commitment {
+        Some(c) => {
+            let lp = dispatch_of(&f, inst, c, threads, remaining(start, limit))?;
+            if lp.is_none() {
+                diagnostics.push(
+                    "the start commitment admits no dispatch (minimum times, ramps, initial \
+                     conditions, must-run or capacity; or its LP ran out of time): the warm \
+                     start is used instead"
+                        .to_string(),
+                );
+            }
+            lp
+        }
+        None => None,
+    };
     let warm = match (&root, settings.warm_start) {
+        _ if given.is_some() => given,
         (Some(_), WarmStart::RoundedLp) => {
             rounded_lp_start(&f, inst, &u_lp, threads, start, limit)?
         }
