@@ -281,3 +281,101 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn penalised_solve_from_a_start_finds_the_strict_optimum() {
+    // Found by `every_solve_checks_or_is_diagnosed`: the penalised solve handed its 630.55 $
+    // warm start to HiGHS, whose presolve aggregator mapped it into the reduced space with a
+    // wrong objective and pruned everything cheaper, so the start came back "optimal" while
+    // the strict solve's 590.51 $ schedule (no shedding) was feasible. Both solves must reach
+    // 590.514374 $ (gap 0; 1e-6 relative), from a start that is dearer.
+    let g = |p_min, p_max, marginal, cost_at_min, bend, steep, ramp, up, down, on, hot, cold| Gen {
+        p_min,
+        p_max,
+        marginal,
+        cost_at_min,
+        bend,
+        steep,
+        ramp,
+        su: 0.5,
+        up,
+        down,
+        on,
+        t0: 1,
+        hot,
+        cold,
+        must_run: false,
+    };
+    let gens = [
+        g(
+            1.469271613719064,
+            43.81198956691743,
+            43.2764000744286,
+            77.63311499199428,
+            0.20544999075706763,
+            13.049629116972826,
+            0.4122807035362276,
+            1,
+            1,
+            true,
+            183.5229242058573,
+            0.0,
+        ),
+        g(
+            11.869621373710343,
+            61.47541843188522,
+            30.67422681754701,
+            0.0,
+            0.26340047709634073,
+            18.183315562858077,
+            0.9918686849606199,
+            2,
+            1,
+            false,
+            0.0,
+            226.69210596482904,
+        ),
+        g(
+            2.7343880677032777,
+            40.99180572038449,
+            19.03229489069497,
+            0.0,
+            0.6395297361708366,
+            0.0,
+            0.9493758696634356,
+            2,
+            2,
+            false,
+            0.0,
+            183.70219319518077,
+        ),
+    ];
+    let periods = [
+        (0.19821740145751685, 0.0),
+        (0.24086939629516987, 0.1956101829432307),
+        (0.1, 0.06692642400406848),
+    ];
+    let inst = scaled(&gens, &periods, 0.014252976543965692);
+    let expected = 590.5143735648336;
+    for penalties in [None, Some(UcPenalties::default())] {
+        let r = solve_checked(
+            &inst,
+            &UcSettings {
+                mip_rel_gap: 0.0,
+                penalties,
+                ..UcSettings::default()
+            },
+        );
+        let obj = r.objective_usd.unwrap();
+        assert_eq!(r.status, UcStatus::Optimal);
+        assert!(
+            (obj - expected).abs() <= 1e-6 * expected,
+            "{obj} vs {expected}"
+        );
+        assert!(
+            r.warm_start_usd.unwrap() > obj + 1.0,
+            "{:?}",
+            r.warm_start_usd
+        );
+    }
+}

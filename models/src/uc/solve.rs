@@ -625,6 +625,9 @@ struct MipRun {
     nodes: i64,
 }
 
+/// HiGHS's `presolve_rule_off` bit of its aggregator (`kPresolveRuleAggregator` = 12).
+const PRESOLVE_RULE_AGGREGATOR: i32 = 1 << 12;
+
 /// Runs HiGHS's MIP on `mf` with the optional start and the time left. `Ok(Err(result))` is a
 /// finished solve without a schedule (infeasible, with its diagnosis, or a solver failure).
 fn run_mip(
@@ -662,6 +665,18 @@ fn run_mip(
         for (n, v) in opts {
             h.set_option(n, &v).map_err(UcError::Solver)?;
         }
+    }
+    if start_x.is_some() {
+        // HiGHS 1.16's presolve aggregator maps a MIP start into the reduced space with a
+        // wrong objective on some models, and then prunes schedules cheaper than the start:
+        // a penalised solve declared its 630.55 $ start optimal where 590.51 $ was feasible
+        // (`uc_prop`, `penalised_solve_from_a_start_finds_the_strict_optimum`). With that one
+        // rule off the start is kept and nothing is lost.
+        h.set_option(
+            "presolve_rule_off",
+            &HighsOptionValue::Int(PRESOLVE_RULE_AGGREGATOR),
+        )
+        .map_err(UcError::Solver)?;
     }
     for (n, v) in &settings.highs_options {
         h.set_option_text(n, v).map_err(UcError::Settings)?;
