@@ -69,76 +69,71 @@ pub fn lagrangian_bound(
         return Ok(None);
     };
     let mut y = lp.row_dual.clone();
-    let priced = price_out(&f, &y)?;
-    let mut lp_check = priced.constant;
-    let mut gains = vec![0.0; inst.thermal.len()];
-    for block in &priced.blocks {
-        let relaxed = solve_block(&block.md, None, settings)?.0;
-        lp_check += relaxed;
-        if let Some(g) = block.unit {
-            gains[g] = -relaxed;
-        }
-    }
-    let mut trace = Vec::new();
+    let mut current = evaluate(&f, &y, settings, true)?;
+    let (lp_check_usd, unit_gain_usd) = current.relaxed.take().unwrap_or_default();
+    let mut trace = vec![current.value];
     let mut theta = 1.0;
-    let iterations = ascent.map_or(0, |a| a.iterations);
-    for k in 0..=iterations {
-        let (value, subgradient, per_unit) = evaluate(&f, &y, settings)?;
-        if k == 0 {
-            for (g, v) in per_unit {
-                gains[g] += v;
-            }
-        }
-        let improved = trace.iter().all(|&b| value > b);
-        trace.push(value);
-        let Some(a) = ascent.filter(|_| k < iterations) else {
+    for _ in 0..ascent.map_or(0, |a| a.iterations) {
+        let norm2: f64 = current.subgradient.iter().map(|(_, g)| g * g).sum();
+        let Some(a) = ascent.filter(|_| norm2 >= 1e-12) else {
             break;
         };
-        if !improved {
-            theta *= 0.7;
-        }
-        let norm2: f64 = subgradient.iter().map(|(_, g)| g * g).sum();
-        if norm2 < 1e-12 {
-            break;
-        }
-        let step = theta * (a.target_usd - value).max(0.0) / norm2;
-        for &(r, g) in &subgradient {
+        let step = theta * (a.target_usd - current.value).max(0.0) / norm2;
+        for &(r, g) in &current.subgradient {
             y[r] += step * g;
             if f.reserve_row.contains(&r) {
                 // A ≥ row of a minimisation: its price is ≥ 0.
                 y[r] = y[r].max(0.0);
             }
         }
+        current = evaluate(&f, &y, settings, false)?;
+        if trace.iter().any(|&b| current.value <= b) {
+            theta *= 0.7;
+        }
+        trace.push(current.value);
     }
     Ok(Some(LagrangianBound {
         lp_usd: lp.objective,
-        lp_check_usd: lp_check,
+        lp_check_usd,
         at_lp_prices_usd: trace[0],
         bound_usd: trace.iter().copied().fold(f64::NEG_INFINITY, f64::max),
         trace_usd: trace,
-        unit_gain_usd: gains,
+        unit_gain_usd,
         solve_s: start.elapsed().as_secs_f64(),
     }))
 }
 
-/// `L` at the row prices `y`, its subgradient `b − A x` on each priced row (row, value) at
-/// the subproblems' optima `x`, and each thermal unit's subproblem value (unit, $).
-#[allow(clippy::type_complexity)]
+/// `L` at some row prices: its value, its subgradient `b − A x` on each priced row (row,
+/// value) at the subproblems' optima `x`, and on request the same prices with every
+/// subproblem an LP: that value and each thermal unit's MIP value less its LP value.
+struct Evaluation {
+    value: f64,
+    subgradient: Vec<(usize, f64)>,
+    relaxed: Option<(f64, Vec<f64>)>,
+}
+
+/// Evaluates `L` at the row prices `y` (with the LP subproblems too when `relaxed`).
 fn evaluate(
     f: &Formulation,
     y: &[f64],
     settings: &UcSettings,
-) -> Result<(f64, Vec<(usize, f64)>, Vec<(usize, f64)>), UcError> {
+    relaxed: bool,
+) -> Result<Evaluation, UcError> {
     let md = &f.md;
     let priced = price_out(f, y)?;
     let mut value = priced.constant;
-    let mut per_unit = Vec::new();
+    let mut lp_value = priced.constant;
+    let mut unit_gain = vec![0.0; f.cols.len()];
     let mut x = vec![0.0; md.col_cost.len()];
     for block in &priced.blocks {
         let (v, xb) = solve_block(&block.md, Some(&block.integer), settings)?;
         value += v;
-        if let Some(g) = block.unit {
-            per_unit.push((g, v));
+        if relaxed {
+            let lp = solve_block(&block.md, None, settings)?.0;
+            lp_value += lp;
+            if let Some(g) = block.unit {
+                unit_gain[g] = v - lp;
+            }
         }
         for (&j, &xj) in block.cols.iter().zip(&xb) {
             x[j] = xj;
@@ -156,7 +151,11 @@ fn evaluate(
         .chain(&f.reserve_row)
         .map(|&r| (r, active_bound(md, r) - ax[r]))
         .collect();
-    Ok((value, subgradient, per_unit))
+    Ok(Evaluation {
+        value,
+        subgradient,
+        relaxed: relaxed.then_some((lp_value, unit_gain)),
+    })
 }
 
 /// The bound of a priced row that holds at a price: the lower one of an equality or a ≥ row.
