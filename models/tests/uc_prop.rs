@@ -370,7 +370,8 @@ fn penalised_solve_from_a_start_finds_the_strict_optimum() {
         assert_eq!(r.status, UcStatus::Optimal);
         assert!(
             (obj - expected).abs() <= 1e-6 * expected,
-            "{obj} vs {expected}"
+            "{obj} vs {expected}: {:?}",
+            r.diagnostics
         );
         assert!(
             r.warm_start_usd.unwrap() > obj + 1.0,

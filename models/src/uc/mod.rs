@@ -85,7 +85,10 @@
 //! the larger of HiGHS's and the root LP's, or, when neither exists, [`merit_order_bound`];
 //! the status is the gap of the schedule returned (`Optimal` exactly when it is within the
 //! requested gap, which the dispatch LP can reach when HiGHS stopped just short of it), and
-//! [`UcResult`] carries each phase's time.
+//! [`UcResult`] carries each phase's time. HiGHS's optimality claim is checked: when its value
+//! of the solution it returns disagrees with the solution's cost (HiGHS 1.16's presolve
+//! aggregator can mis-map a start and prune cheaper schedules), the MIP is solved again with
+//! that presolve rule off from the solution found, and a diagnostic says so.
 //! [`dispatch_commitment`] dispatches a given commitment by one LP (the real-time dispatch
 //! under a day-ahead commitment); a property test compares the MILP's optimum with a brute
 //! force over every commitment of small generated instances built on it. An infeasible

@@ -445,6 +445,7 @@ pub fn solve(inst: &UcInstance, settings: &UcSettings) -> Result<UcResult, UcErr
         };
         mip_s += phase.elapsed().as_secs_f64();
         nodes += run.nodes;
+        diagnostics.extend(run.note.clone());
         mip_bound = run.bound;
         status = run.status;
         if let Some(xa) = &run.x {
@@ -503,6 +504,7 @@ pub fn solve(inst: &UcInstance, settings: &UcSettings) -> Result<UcResult, UcErr
         };
         mip_s += phase.elapsed().as_secs_f64();
         nodes += run.nodes;
+        diagnostics.extend(run.note.clone());
         mip_bound = match (mip_bound, run.bound) {
             (Some(a), Some(b)) => Some(a.max(b)),
             (a, b) => a.or(b),
@@ -616,13 +618,14 @@ pub fn solve(inst: &UcInstance, settings: &UcSettings) -> Result<UcResult, UcErr
 }
 
 /// What one MIP run left: its status (`TimeLimit` when it has no solution), the solution and
-/// its objective, HiGHS's dual bound and the nodes explored.
+/// its objective, HiGHS's dual bound, the nodes explored and what the caller should report.
 struct MipRun {
     status: UcStatus,
     x: Option<Vec<f64>>,
     objective: f64,
     bound: Option<f64>,
     nodes: i64,
+    note: Option<String>,
 }
 
 /// HiGHS's `presolve_rule_off` bit of its aggregator (`kPresolveRuleAggregator` = 12).
@@ -630,6 +633,17 @@ const PRESOLVE_RULE_AGGREGATOR: i32 = 1 << 12;
 
 /// Runs HiGHS's MIP on `mf` with the optional start and the time left. `Ok(Err(result))` is a
 /// finished solve without a schedule (infeasible, with its diagnosis, or a solver failure).
+///
+/// HiGHS 1.16's presolve aggregator can map a MIP start into the reduced space with a wrong
+/// objective and then prune schedules cheaper than the start: a penalised solve declared its
+/// 630.55 $ start optimal (HiGHS's own objective 446.85 $) where 590.51 $ was feasible
+/// (`uc_prop`, `penalised_solve_from_a_start_finds_the_strict_optimum`). The signature is
+/// HiGHS's objective disagreeing with the solution's `c·x`. Turning the aggregator off always
+/// avoids it, but presolve then removes 800 rather than 4,200 rows of an RTS-GMLC day and the
+/// time to 0.1 % moved both ways (better on 7 days of 12, worse on 5, 1,618 s against 1,316 s
+/// summed; benches/README.md), so HiGHS's default stays, and an optimality claim that fails
+/// the check is re-run with the aggregator off from the solution found, in the time left. Without time left the claim is dropped and the bound HiGHS reports
+/// stands (still valid: nodes pruned against a too-low incumbent value are bounded by it).
 fn run_mip(
     mf: &Formulation,
     start_x: Option<&[f64]>,
@@ -638,107 +652,131 @@ fn run_mip(
     start: Instant,
     size: (usize, usize, usize),
 ) -> Result<Result<MipRun, UcResult>, UcError> {
-    let mut h = new_highs(
-        settings.threads,
-        remaining(start, settings.time_limit_s),
-        settings.random_seed,
-    )?;
-    h.set_option(
-        "mip_rel_gap",
-        &HighsOptionValue::Double(settings.mip_rel_gap),
-    )
-    .map_err(UcError::Solver)?;
-    if let Some(n) = settings.mip_max_nodes {
-        let n = i32::try_from(n).unwrap_or(i32::MAX);
-        h.set_option("mip_max_nodes", &HighsOptionValue::Int(n))
-            .map_err(UcError::Solver)?;
-    }
-    if let Some(path) = &settings.log_file {
-        let opts = [
-            ("output_flag", HighsOptionValue::Bool(true)),
-            ("log_to_console", HighsOptionValue::Bool(false)),
-            (
-                "log_file",
-                HighsOptionValue::Str(path.display().to_string()),
-            ),
-        ];
-        for (n, v) in opts {
-            h.set_option(n, &v).map_err(UcError::Solver)?;
-        }
-    }
-    if start_x.is_some() {
-        // HiGHS 1.16's presolve aggregator maps a MIP start into the reduced space with a
-        // wrong objective on some models, and then prunes schedules cheaper than the start:
-        // a penalised solve declared its 630.55 $ start optimal where 590.51 $ was feasible
-        // (`uc_prop`, `penalised_solve_from_a_start_finds_the_strict_optimum`). With that one
-        // rule off the start is kept and nothing is lost.
+    let mut start_x = start_x.map(<[f64]>::to_vec);
+    let mut aggregator = true;
+    let mut nodes = 0;
+    let mut note = None;
+    loop {
+        let mut h = new_highs(
+            settings.threads,
+            remaining(start, settings.time_limit_s),
+            settings.random_seed,
+        )?;
         h.set_option(
-            "presolve_rule_off",
-            &HighsOptionValue::Int(PRESOLVE_RULE_AGGREGATOR),
+            "mip_rel_gap",
+            &HighsOptionValue::Double(settings.mip_rel_gap),
         )
         .map_err(UcError::Solver)?;
-    }
-    for (n, v) in &settings.highs_options {
-        h.set_option_text(n, v).map_err(UcError::Settings)?;
-    }
-    h.pass_model(&mf.md).map_err(UcError::Solver)?;
-    h.set_integrality(&mf.integer).map_err(UcError::Solver)?;
-    if let Some(x) = start_x {
-        h.set_solution(x);
-    }
-    let outcome = h.run_with_threads(settings.threads);
-    let nodes = h.mip_nodes();
-    let status = match outcome {
-        RunOutcome::Optimal => UcStatus::Optimal,
-        RunOutcome::TimeLimit if h.has_solution() => UcStatus::FeasibleWithGap,
-        RunOutcome::TimeLimit => UcStatus::TimeLimit,
-        // HiGHS reports its node limit as "solution limit".
-        RunOutcome::Other(_) if settings.mip_max_nodes.is_some() && !h.has_solution() => {
-            UcStatus::TimeLimit
+        if let Some(n) = settings.mip_max_nodes {
+            let n = i32::try_from(n).unwrap_or(i32::MAX);
+            h.set_option("mip_max_nodes", &HighsOptionValue::Int(n))
+                .map_err(UcError::Solver)?;
         }
-        RunOutcome::Infeasible | RunOutcome::UnboundedOrInfeasible => {
-            let d = infeasibility_diagnosis(inst, settings)?;
-            return Ok(Err(UcResult::empty(UcStatus::Infeasible, size, d)));
+        if let Some(path) = &settings.log_file {
+            let opts = [
+                ("output_flag", HighsOptionValue::Bool(true)),
+                ("log_to_console", HighsOptionValue::Bool(false)),
+                (
+                    "log_file",
+                    HighsOptionValue::Str(path.display().to_string()),
+                ),
+            ];
+            for (n, v) in opts {
+                h.set_option(n, &v).map_err(UcError::Solver)?;
+            }
         }
-        _ if h.has_solution() => UcStatus::FeasibleWithGap,
-        other => {
-            return Ok(Err(UcResult::empty(
-                UcStatus::SolverError,
-                size,
-                vec![format!("HiGHS stopped the MIP with {other:?}")],
-            )))
+        if !aggregator {
+            h.set_option(
+                "presolve_rule_off",
+                &HighsOptionValue::Int(PRESOLVE_RULE_AGGREGATOR),
+            )
+            .map_err(UcError::Solver)?;
         }
-    };
-    let x = (status != UcStatus::TimeLimit).then(|| h.solution().0);
-    // Recomputed from the solution: on models that presolve solves, HiGHS's own objective value
-    // (like its dual bound below) has been seen to leave out the constant of fixed columns.
-    let objective = x.as_ref().map_or(f64::INFINITY, |x| {
-        mf.md
-            .col_cost
-            .iter()
-            .zip(x)
-            .map(|(c, v)| c * v)
-            .sum::<f64>()
-            + mf.md.offset
-    });
-    // HiGHS declares optimality when its gap is within `mip_rel_gap` (or `mip_abs_gap`,
-    // 1e-6): the objective less that gap is then a bound. The dual bound HiGHS reports can be
-    // lower — when presolve solves small models it has been seen to leave out the constant
-    // of the fixed columns (357.27 $ below the objective at gap 0 on a generated instance).
-    let proven = (status == UcStatus::Optimal)
-        .then(|| objective - (settings.mip_rel_gap * objective.abs()).max(1e-6));
-    let reported = h.double_info("mip_dual_bound").filter(|b| b.is_finite());
-    let bound = match (reported, proven) {
-        (Some(a), Some(b)) => Some(a.max(b)),
-        (a, b) => a.or(b),
-    };
-    Ok(Ok(MipRun {
-        status,
-        x,
-        objective,
-        bound,
-        nodes,
-    }))
+        for (n, v) in &settings.highs_options {
+            h.set_option_text(n, v).map_err(UcError::Settings)?;
+        }
+        h.pass_model(&mf.md).map_err(UcError::Solver)?;
+        h.set_integrality(&mf.integer).map_err(UcError::Solver)?;
+        if let Some(x) = &start_x {
+            h.set_solution(x);
+        }
+        let outcome = h.run_with_threads(settings.threads);
+        nodes += h.mip_nodes();
+        let mut status = match outcome {
+            RunOutcome::Optimal => UcStatus::Optimal,
+            RunOutcome::TimeLimit if h.has_solution() => UcStatus::FeasibleWithGap,
+            RunOutcome::TimeLimit => UcStatus::TimeLimit,
+            // HiGHS reports its node limit as "solution limit".
+            RunOutcome::Other(_) if settings.mip_max_nodes.is_some() && !h.has_solution() => {
+                UcStatus::TimeLimit
+            }
+            RunOutcome::Infeasible | RunOutcome::UnboundedOrInfeasible => {
+                let d = infeasibility_diagnosis(inst, settings)?;
+                return Ok(Err(UcResult::empty(UcStatus::Infeasible, size, d)));
+            }
+            _ if h.has_solution() => UcStatus::FeasibleWithGap,
+            other => {
+                return Ok(Err(UcResult::empty(
+                    UcStatus::SolverError,
+                    size,
+                    vec![format!("HiGHS stopped the MIP with {other:?}")],
+                )))
+            }
+        };
+        let x = (status != UcStatus::TimeLimit).then(|| h.solution().0);
+        // Recomputed from the solution: HiGHS's own value of it can be wrong (see above).
+        let objective = x.as_ref().map_or(f64::INFINITY, |x| {
+            mf.md
+                .col_cost
+                .iter()
+                .zip(x)
+                .map(|(c, v)| c * v)
+                .sum::<f64>()
+                + mf.md.offset
+        });
+        let highs_objective = h.objective();
+        let consistent =
+            x.is_none() || (highs_objective - objective).abs() <= 1e-7 * objective.abs().max(1.0);
+        let reported = h.double_info("mip_dual_bound").filter(|b| b.is_finite());
+        if status == UcStatus::Optimal && !consistent {
+            let left = remaining(start, settings.time_limit_s).is_none_or(|r| r > 1e-3);
+            let what = format!(
+                "HiGHS declared optimal a solution of {objective:.6} $ it valued at \
+                 {highs_objective:.6} $"
+            );
+            if aggregator && left {
+                note = Some(format!(
+                    "{what}: solved again with its presolve aggregator off from that solution"
+                ));
+                aggregator = false;
+                start_x = x;
+                continue;
+            }
+            if aggregator {
+                note = Some(format!(
+                    "{what}: no time left to check it; its gap is not claimed"
+                ));
+                status = UcStatus::FeasibleWithGap;
+            }
+        }
+        // HiGHS declares optimality when its gap is within `mip_rel_gap` (or `mip_abs_gap`,
+        // 1e-6): the objective less that gap is then a bound. The dual bound HiGHS reports can
+        // be lower (the mis-mapped objective above, 183.7 $ low on the generated instance).
+        let proven = (status == UcStatus::Optimal)
+            .then(|| objective - (settings.mip_rel_gap * objective.abs()).max(1e-6));
+        let bound = match (reported, proven) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        };
+        return Ok(Ok(MipRun {
+            status,
+            x,
+            objective,
+            bound,
+            nodes,
+            note,
+        }));
+    }
 }
 
 fn penalised_diagnostics(s: &UcSchedule) -> Vec<String> {
