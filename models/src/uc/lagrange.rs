@@ -1,10 +1,15 @@
 //! Lagrangian bound: the demand and reserve rows priced out, each unit's own MIP solved alone.
 //!
 //! With prices `λ(t)` on the balance and `μ(t) ≥ 0` on the reserve row,
-//! `L(λ, μ) = Σ_t λ(t) D(t) + μ(t) R(t) + Σ_g min_{x_g ∈ X_g} (c_g − λ A_g − μ B_g) x_g
-//! + min_{p_w} (−λ) p_w` is a lower bound on the optimum for any such prices, where `X_g` is
-//! unit `g`'s integer feasible set in the formulation (minimum times, ramps, startup
-//! categories, cost segments). At the root LP's duals it is at least the LP value, and it is
+//!
+//! ```text
+//! L(λ, μ) = Σ_t λ(t) D(t) + μ(t) R(t) + Σ_g min_{x_g ∈ X_g} (c_g − λ A_g − μ B_g) x_g
+//!           + min_{p_w} (−λ) p_w
+//! ```
+//!
+//! is a lower bound on the optimum for any such prices, where `X_g` is unit `g`'s integer
+//! feasible set in the formulation (minimum times, ramps, startup categories, cost
+//! segments). At the root LP's duals it is at least the LP value, and it is
 //! higher by exactly what the formulation leaves between each unit's LP polytope and the
 //! convex hull of its schedules: the measure of how much any per-unit tightening (cuts,
 //! extended formulations) could still close. What it cannot close is the coupling of units
@@ -139,12 +144,7 @@ fn evaluate(
             x[j] = xj;
         }
     }
-    let mut ax = vec![0.0; md.row_lower.len()];
-    for (j, &xj) in x.iter().enumerate() {
-        for k in md.a_start[j]..md.a_start[j + 1] {
-            ax[md.a_index[k]] += md.a_value[k] * xj;
-        }
-    }
+    let ax = md.row_activity(&x);
     let subgradient = f
         .demand_row
         .iter()
@@ -288,8 +288,7 @@ fn solve_block(
     match h.run_with_threads(1) {
         RunOutcome::Optimal => {
             let (x, ..) = h.solution();
-            let v = md.col_cost.iter().zip(&x).map(|(c, v)| c * v).sum::<f64>() + md.offset;
-            Ok((v, x))
+            Ok((md.linear_objective(&x), x))
         }
         other => Err(UcError::Solver(format!(
             "a priced-out unit subproblem stopped with {other:?}"

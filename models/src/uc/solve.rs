@@ -439,13 +439,13 @@ pub fn solve(inst: &UcInstance, settings: &UcSettings) -> Result<UcResult, UcErr
             .as_ref()
             .map(|w| aggregate_solution(&f, fa, groups, &w.x));
         let phase = Instant::now();
-        let run = match run_mip(fa, start_x.as_deref(), inst, settings, start, size)? {
+        let mut run = match run_mip(fa, start_x.as_deref(), inst, settings, start, size)? {
             Ok(run) => run,
             Err(r) => return Ok(finish(r)),
         };
         mip_s += phase.elapsed().as_secs_f64();
         nodes += run.nodes;
-        diagnostics.extend(run.note.clone());
+        diagnostics.extend(run.note.take());
         mip_bound = run.bound;
         status = run.status;
         if let Some(xa) = &run.x {
@@ -498,17 +498,14 @@ pub fn solve(inst: &UcInstance, settings: &UcSettings) -> Result<UcResult, UcErr
             (None, None) => None,
         };
         let phase = Instant::now();
-        let run = match run_mip(&f, start_x.as_deref(), inst, settings, start, size)? {
+        let mut run = match run_mip(&f, start_x.as_deref(), inst, settings, start, size)? {
             Ok(run) => run,
             Err(r) => return Ok(finish(r)),
         };
         mip_s += phase.elapsed().as_secs_f64();
         nodes += run.nodes;
-        diagnostics.extend(run.note.clone());
-        mip_bound = match (mip_bound, run.bound) {
-            (Some(a), Some(b)) => Some(a.max(b)),
-            (a, b) => a.or(b),
-        };
+        diagnostics.extend(run.note.take());
+        mip_bound = max_bound(mip_bound, run.bound);
         status = run.status;
         if let Some(x) = &run.x {
             let commitment = f.schedule(inst, x).commitment;
@@ -628,6 +625,14 @@ struct MipRun {
     note: Option<String>,
 }
 
+/// The larger of two optional lower bounds.
+fn max_bound(a: Option<f64>, b: Option<f64>) -> Option<f64> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.max(b)),
+        (a, b) => a.or(b),
+    }
+}
+
 /// HiGHS's `presolve_rule_off` bit of its aggregator (`kPresolveRuleAggregator` = 12).
 const PRESOLVE_RULE_AGGREGATOR: i32 = 1 << 12;
 
@@ -642,8 +647,9 @@ const PRESOLVE_RULE_AGGREGATOR: i32 = 1 << 12;
 /// avoids it, but presolve then removes 800 rather than 4,200 rows of an RTS-GMLC day and the
 /// time to 0.1 % moved both ways (better on 7 days of 12, worse on 5, 1,618 s against 1,316 s
 /// summed; benches/README.md), so HiGHS's default stays, and an optimality claim that fails
-/// the check is re-run with the aggregator off from the solution found, in the time left. Without time left the claim is dropped and the bound HiGHS reports
-/// stands (still valid: nodes pruned against a too-low incumbent value are bounded by it).
+/// the check is re-run with the aggregator off from the solution found, in the time left.
+/// Without time left the claim is dropped and the bound HiGHS reports stands (still valid:
+/// nodes pruned against a too-low incumbent value are bounded by it).
 fn run_mip(
     mf: &Formulation,
     start_x: Option<&[f64]>,
@@ -652,131 +658,167 @@ fn run_mip(
     start: Instant,
     size: (usize, usize, usize),
 ) -> Result<Result<MipRun, UcResult>, UcError> {
-    let mut start_x = start_x.map(<[f64]>::to_vec);
-    let mut aggregator = true;
-    let mut nodes = 0;
+    let mut attempt = match mip_attempt(mf, start_x, inst, settings, start, size, false)? {
+        Ok(a) => a,
+        Err(r) => return Ok(Err(r)),
+    };
+    let mut nodes = attempt.nodes;
     let mut note = None;
-    loop {
-        let mut h = new_highs(
-            settings.threads,
-            remaining(start, settings.time_limit_s),
-            settings.random_seed,
-        )?;
+    if attempt.status == UcStatus::Optimal && !attempt.consistent() {
+        let what = format!(
+            "HiGHS declared optimal a solution of {:.6} $ it valued at {:.6} $",
+            attempt.objective, attempt.highs_objective
+        );
+        if remaining(start, settings.time_limit_s).is_none_or(|r| r > 1e-3) {
+            note = Some(format!(
+                "{what}: solved again with its presolve aggregator off from that solution"
+            ));
+            let found = attempt.x.take();
+            let again = match mip_attempt(mf, found.as_deref(), inst, settings, start, size, true)?
+            {
+                Ok(a) => a,
+                Err(r) => return Ok(Err(r)),
+            };
+            nodes += again.nodes;
+            if again.x.is_some() {
+                attempt = again;
+            } else {
+                // Out of time before HiGHS took the start back: the first solution stands.
+                attempt.x = found;
+                attempt.status = UcStatus::FeasibleWithGap;
+                attempt.reported_bound = max_bound(attempt.reported_bound, again.reported_bound);
+            }
+        } else {
+            note = Some(format!(
+                "{what}: no time left to check it; its gap is not claimed"
+            ));
+            attempt.status = UcStatus::FeasibleWithGap;
+        }
+    }
+    // HiGHS declares optimality when its gap is within `mip_rel_gap` (or `mip_abs_gap`,
+    // 1e-6): the objective less that gap is then a bound. The dual bound HiGHS reports can be
+    // lower (the mis-mapped objective above, 183.7 $ low on the generated instance).
+    let (status, objective) = (attempt.status, attempt.objective);
+    let proven = (status == UcStatus::Optimal)
+        .then(|| objective - (settings.mip_rel_gap * objective.abs()).max(1e-6));
+    let bound = max_bound(attempt.reported_bound, proven);
+    Ok(Ok(MipRun {
+        status,
+        x: attempt.x,
+        objective,
+        bound,
+        nodes,
+        note,
+    }))
+}
+
+/// One HiGHS MIP run: its status, the solution (none at `TimeLimit`), `c·x` of it and HiGHS's
+/// own value of it, HiGHS's dual bound and the nodes explored.
+struct MipAttempt {
+    status: UcStatus,
+    x: Option<Vec<f64>>,
+    objective: f64,
+    highs_objective: f64,
+    reported_bound: Option<f64>,
+    nodes: i64,
+}
+
+impl MipAttempt {
+    /// HiGHS's value of its solution agrees with the solution's cost.
+    fn consistent(&self) -> bool {
+        self.x.is_none()
+            || (self.highs_objective - self.objective).abs() <= 1e-7 * self.objective.abs().max(1.0)
+    }
+}
+
+/// Runs HiGHS's MIP once on `mf` from `start_x` in the time left, with the presolve
+/// aggregator off when `no_aggregator`. `Ok(Err(result))` as in [`run_mip`].
+fn mip_attempt(
+    mf: &Formulation,
+    start_x: Option<&[f64]>,
+    inst: &UcInstance,
+    settings: &UcSettings,
+    start: Instant,
+    size: (usize, usize, usize),
+    no_aggregator: bool,
+) -> Result<Result<MipAttempt, UcResult>, UcError> {
+    let mut h = new_highs(
+        settings.threads,
+        remaining(start, settings.time_limit_s),
+        settings.random_seed,
+    )?;
+    h.set_option(
+        "mip_rel_gap",
+        &HighsOptionValue::Double(settings.mip_rel_gap),
+    )
+    .map_err(UcError::Solver)?;
+    if let Some(n) = settings.mip_max_nodes {
+        let n = i32::try_from(n).unwrap_or(i32::MAX);
+        h.set_option("mip_max_nodes", &HighsOptionValue::Int(n))
+            .map_err(UcError::Solver)?;
+    }
+    if let Some(path) = &settings.log_file {
+        let opts = [
+            ("output_flag", HighsOptionValue::Bool(true)),
+            ("log_to_console", HighsOptionValue::Bool(false)),
+            (
+                "log_file",
+                HighsOptionValue::Str(path.display().to_string()),
+            ),
+        ];
+        for (n, v) in opts {
+            h.set_option(n, &v).map_err(UcError::Solver)?;
+        }
+    }
+    if no_aggregator {
         h.set_option(
-            "mip_rel_gap",
-            &HighsOptionValue::Double(settings.mip_rel_gap),
+            "presolve_rule_off",
+            &HighsOptionValue::Int(PRESOLVE_RULE_AGGREGATOR),
         )
         .map_err(UcError::Solver)?;
-        if let Some(n) = settings.mip_max_nodes {
-            let n = i32::try_from(n).unwrap_or(i32::MAX);
-            h.set_option("mip_max_nodes", &HighsOptionValue::Int(n))
-                .map_err(UcError::Solver)?;
-        }
-        if let Some(path) = &settings.log_file {
-            let opts = [
-                ("output_flag", HighsOptionValue::Bool(true)),
-                ("log_to_console", HighsOptionValue::Bool(false)),
-                (
-                    "log_file",
-                    HighsOptionValue::Str(path.display().to_string()),
-                ),
-            ];
-            for (n, v) in opts {
-                h.set_option(n, &v).map_err(UcError::Solver)?;
-            }
-        }
-        if !aggregator {
-            h.set_option(
-                "presolve_rule_off",
-                &HighsOptionValue::Int(PRESOLVE_RULE_AGGREGATOR),
-            )
-            .map_err(UcError::Solver)?;
-        }
-        for (n, v) in &settings.highs_options {
-            h.set_option_text(n, v).map_err(UcError::Settings)?;
-        }
-        h.pass_model(&mf.md).map_err(UcError::Solver)?;
-        h.set_integrality(&mf.integer).map_err(UcError::Solver)?;
-        if let Some(x) = &start_x {
-            h.set_solution(x);
-        }
-        let outcome = h.run_with_threads(settings.threads);
-        nodes += h.mip_nodes();
-        let mut status = match outcome {
-            RunOutcome::Optimal => UcStatus::Optimal,
-            RunOutcome::TimeLimit if h.has_solution() => UcStatus::FeasibleWithGap,
-            RunOutcome::TimeLimit => UcStatus::TimeLimit,
-            // HiGHS reports its node limit as "solution limit".
-            RunOutcome::Other(_) if settings.mip_max_nodes.is_some() && !h.has_solution() => {
-                UcStatus::TimeLimit
-            }
-            RunOutcome::Infeasible | RunOutcome::UnboundedOrInfeasible => {
-                let d = infeasibility_diagnosis(inst, settings)?;
-                return Ok(Err(UcResult::empty(UcStatus::Infeasible, size, d)));
-            }
-            _ if h.has_solution() => UcStatus::FeasibleWithGap,
-            other => {
-                return Ok(Err(UcResult::empty(
-                    UcStatus::SolverError,
-                    size,
-                    vec![format!("HiGHS stopped the MIP with {other:?}")],
-                )))
-            }
-        };
-        let x = (status != UcStatus::TimeLimit).then(|| h.solution().0);
-        // Recomputed from the solution: HiGHS's own value of it can be wrong (see above).
-        let objective = x.as_ref().map_or(f64::INFINITY, |x| {
-            mf.md
-                .col_cost
-                .iter()
-                .zip(x)
-                .map(|(c, v)| c * v)
-                .sum::<f64>()
-                + mf.md.offset
-        });
-        let highs_objective = h.objective();
-        let consistent =
-            x.is_none() || (highs_objective - objective).abs() <= 1e-7 * objective.abs().max(1.0);
-        let reported = h.double_info("mip_dual_bound").filter(|b| b.is_finite());
-        if status == UcStatus::Optimal && !consistent {
-            let left = remaining(start, settings.time_limit_s).is_none_or(|r| r > 1e-3);
-            let what = format!(
-                "HiGHS declared optimal a solution of {objective:.6} $ it valued at \
-                 {highs_objective:.6} $"
-            );
-            if aggregator && left {
-                note = Some(format!(
-                    "{what}: solved again with its presolve aggregator off from that solution"
-                ));
-                aggregator = false;
-                start_x = x;
-                continue;
-            }
-            if aggregator {
-                note = Some(format!(
-                    "{what}: no time left to check it; its gap is not claimed"
-                ));
-                status = UcStatus::FeasibleWithGap;
-            }
-        }
-        // HiGHS declares optimality when its gap is within `mip_rel_gap` (or `mip_abs_gap`,
-        // 1e-6): the objective less that gap is then a bound. The dual bound HiGHS reports can
-        // be lower (the mis-mapped objective above, 183.7 $ low on the generated instance).
-        let proven = (status == UcStatus::Optimal)
-            .then(|| objective - (settings.mip_rel_gap * objective.abs()).max(1e-6));
-        let bound = match (reported, proven) {
-            (Some(a), Some(b)) => Some(a.max(b)),
-            (a, b) => a.or(b),
-        };
-        return Ok(Ok(MipRun {
-            status,
-            x,
-            objective,
-            bound,
-            nodes,
-            note,
-        }));
     }
+    for (n, v) in &settings.highs_options {
+        h.set_option_text(n, v).map_err(UcError::Settings)?;
+    }
+    h.pass_model(&mf.md).map_err(UcError::Solver)?;
+    h.set_integrality(&mf.integer).map_err(UcError::Solver)?;
+    if let Some(x) = start_x {
+        h.set_solution(x);
+    }
+    let outcome = h.run_with_threads(settings.threads);
+    let status = match outcome {
+        RunOutcome::Optimal => UcStatus::Optimal,
+        RunOutcome::TimeLimit if h.has_solution() => UcStatus::FeasibleWithGap,
+        RunOutcome::TimeLimit => UcStatus::TimeLimit,
+        // HiGHS reports its node limit as "solution limit".
+        RunOutcome::Other(_) if settings.mip_max_nodes.is_some() && !h.has_solution() => {
+            UcStatus::TimeLimit
+        }
+        RunOutcome::Infeasible | RunOutcome::UnboundedOrInfeasible => {
+            let d = infeasibility_diagnosis(inst, settings)?;
+            return Ok(Err(UcResult::empty(UcStatus::Infeasible, size, d)));
+        }
+        _ if h.has_solution() => UcStatus::FeasibleWithGap,
+        other => {
+            return Ok(Err(UcResult::empty(
+                UcStatus::SolverError,
+                size,
+                vec![format!("HiGHS stopped the MIP with {other:?}")],
+            )))
+        }
+    };
+    let x = (status != UcStatus::TimeLimit).then(|| h.solution().0);
+    Ok(Ok(MipAttempt {
+        status,
+        // Recomputed from the solution: HiGHS's own value of it can be wrong (see [`run_mip`]).
+        objective: x
+            .as_ref()
+            .map_or(f64::INFINITY, |x| mf.md.linear_objective(x)),
+        x,
+        highs_objective: h.objective(),
+        reported_bound: h.double_info("mip_dual_bound").filter(|b| b.is_finite()),
+        nodes: h.mip_nodes(),
+    }))
 }
 
 fn penalised_diagnostics(s: &UcSchedule) -> Vec<String> {
@@ -890,16 +932,12 @@ fn fixed_sub_mip_start(
         },
         None => f.schedule(inst, &x).commitment,
     };
-    Ok(
-        match solve_lp(
-            &f.fixed_commitment(inst, &commitment),
-            settings.threads,
-            None,
-        )? {
-            Ok(lp) => Some(lp),
-            Err(_) => None,
-        },
-    )
+    Ok(solve_lp(
+        &f.fixed_commitment(inst, &commitment),
+        settings.threads,
+        None,
+    )?
+    .ok())
 }
 
 /// Rounds the LP commitment at several thresholds, repairs minimum up/down times, dispatches

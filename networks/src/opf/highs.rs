@@ -51,6 +51,21 @@ impl ModelData {
     pub fn num_row(&self) -> usize {
         self.row_lower.len()
     }
+    /// The linear part of the objective at `x`: `cᵀx + offset` (the whole objective of an LP
+    /// or MIP; a QP's `½ xᵀQx` is left out).
+    pub fn linear_objective(&self, x: &[f64]) -> f64 {
+        self.col_cost.iter().zip(x).map(|(c, v)| c * v).sum::<f64>() + self.offset
+    }
+    /// Row activities `A x`.
+    pub fn row_activity(&self, x: &[f64]) -> Vec<f64> {
+        let mut act = vec![0.0; self.num_row()];
+        for (j, &xj) in x.iter().enumerate().take(self.num_col()) {
+            for p in self.a_start[j]..self.a_start[j + 1] {
+                act[self.a_index[p]] += self.a_value[p] * xj;
+            }
+        }
+        act
+    }
     /// Checks the dimensions agree, so that the FFI calls never read past a slice.
     fn check(&self) -> Result<(), String> {
         let (n, m) = (self.num_col(), self.num_row());

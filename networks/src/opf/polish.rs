@@ -73,12 +73,7 @@ pub(crate) fn active_set_from_values(md: &ModelData, x: &[f64]) -> (Vec<Active>,
             Active::Free
         }
     };
-    let mut act = vec![0.0; md.num_row()];
-    for j in 0..md.num_col() {
-        for p in md.a_start[j]..md.a_start[j + 1] {
-            act[md.a_index[p]] += md.a_value[p] * x[j];
-        }
-    }
+    let act = md.row_activity(x);
     let cols = (0..md.num_col())
         .map(|j| classify(x[j], md.col_lower[j], md.col_upper[j], 1e-7))
         .collect();
