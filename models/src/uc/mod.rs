@@ -84,7 +84,8 @@
 //! (reused from the start when HiGHS ends on the start's commitment). The bound reported is
 //! the larger of HiGHS's and the root LP's, or, when neither exists, [`merit_order_bound`];
 //! the status is the gap of the schedule returned (`Optimal` exactly when it is within the
-//! requested gap, which the dispatch LP can reach when HiGHS stopped just short of it), and
+//! requested gap, or 1e-6 $, up to a 1e-7 relative cost tolerance; the dispatch LP can reach
+//! it when HiGHS stopped just short of it), and
 //! [`UcResult`] carries each phase's time. HiGHS's optimality claim is checked: when its value
 //! of the solution it returns disagrees with the solution's cost (HiGHS 1.16's presolve
 //! aggregator can mis-map a start and prune cheaper schedules), the MIP is solved again with
